@@ -1,0 +1,1 @@
+"""Pipeline: raw sources -> processed GeoParquet/Parquet (see docs/DATA_CONTRACT.md)."""
