@@ -171,15 +171,26 @@ def resolve_missing_parents(table: pd.DataFrame, a1: gpd.GeoDataFrame, a2: gpd.G
         candidates = sorted(k for k, c in a1_country.items() if c == country)
         shares = {k: shapely.intersection(geom, a1_geom[k]).area / geom.area for k in candidates}
         best = max(candidates, key=lambda k: (shares[k], k))
+        method = "containment: largest share of its area inside the WOF adm1 polygon"
         if shares[best] < 0.5:
-            raise BoundaryError(f"wof_adm2: {table.at[idx, 'unit_id']}: parent {parent!r} unknown and no "
-                                f"level-1 unit contains most of it (best {best} {shares[best]:.2f})")
+            border = {k: shared_border_length(geom, a1_geom[k]) for k in candidates}
+            best = max(candidates, key=lambda k: (border[k], k))
+            method = ("not contained in any WOF adm1 polygon: assigned to the adm1 sharing the longest "
+                      f"border ({border[best] * 111.32:.0f} km approx.)")
+            if border[best] <= 0:
+                raise BoundaryError(f"wof_adm2: {table.at[idx, 'unit_id']}: parent {parent!r} unknown and "
+                                    "no level-1 unit contains or touches it")
         table.at[idx, "parent_id"] = best
         resolved.append({"unit_id": table.at[idx, "unit_id"], "name": table.at[idx, "source_name"],
                          "source_parent": None if parent is None else str(parent), "parent_id": best,
-                         "share_inside_parent": round(shares[best], 4), "method": "largest overlap with WOF adm1"})
+                         "share_inside_parent": round(shares[best], 4), "method": method})
         LOGGER.warning("parent of %s resolved by containment: %s", table.at[idx, "unit_id"], best)
     return resolved
+
+
+def shared_border_length(geom: shapely.Geometry, other: shapely.Geometry, width: float = 1e-3) -> float:
+    """Length (degrees) of ``geom``'s boundary lying within ``width`` of ``other``."""
+    return float(shapely.intersection(shapely.boundary(geom), shapely.buffer(other, width)).length)
 
 
 def read_crosswalk(path: pathlib.Path) -> pd.DataFrame:

@@ -405,7 +405,7 @@ class DeclarativeLoader:
             placed = table.assign(unit_id=units).dropna(subset=["unit_id"])
             counts = placed.groupby(FACT_KEY[:1] + ["year", "offense", "sex", "age_group"]).size()
             counts = counts.rename("count").reset_index()
-            counts = self._zero_fill_records(counts, placed, country, level)
+            counts = self._zero_fill_records(counts, table, country, level)
             parts.append(counts)
         out = pd.concat(parts, ignore_index=True)
         out = self._margins(out.assign(month=None), FACT_KEY, ["count"], ["sex", "age_group"])
@@ -414,12 +414,13 @@ class DeclarativeLoader:
         out["source_id"] = spec["source_id"]
         return out
 
-    def _zero_fill_records(self, counts: pd.DataFrame, placed: pd.DataFrame, country: str,
+    def _zero_fill_records(self, counts: pd.DataFrame, records: pd.DataFrame, country: str,
                            level: int) -> pd.DataFrame:
-        """A unit with no record is a true zero, but only for categories the source recorded that year."""
+        """A unit with no record is a true zero, but only for categories the source recorded that year
+        (Panama recorded no victim's sex in 2021: no female row rather than a false zero)."""
         units = [country] if level == 0 else self.hierarchy.units_at(country, level)
         frames = []
-        for year, seen in placed.groupby("year"):
+        for year, seen in records.groupby("year"):
             grid = pd.MultiIndex.from_product(
                 [units, [year], sorted(seen.offense.unique()), sorted(seen.sex.unique()),
                  sorted(seen.age_group.unique())], names=["unit_id", "year", "offense", "sex", "age_group"])

@@ -1,6 +1,7 @@
 """Reading raw tables: encoding detection (the raw files mix UTF-8 and Latin-1) and clear errors."""
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -32,6 +33,11 @@ def read_table(path: Path, encoding: str | None = None, sep: str = ",") -> tuple
     if not path.exists():
         raise PipelineError(str(path), "file not found")
     text, used = decode(path, encoding)
+    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    names = [h.strip() for h in header]
+    dups = sorted({h for h in names if names.count(h) > 1})
+    if dups:
+        raise PipelineError(path.name, f"duplicate column names {dups}", 1)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.ParserError as exc:
@@ -39,7 +45,4 @@ def read_table(path: Path, encoding: str | None = None, sep: str = ",") -> tuple
     except pd.errors.EmptyDataError as exc:
         raise PipelineError(path.name, "no header row") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.columns.duplicated().any():
-        dups = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise PipelineError(path.name, f"duplicate column names {dups}")
     return frame, used

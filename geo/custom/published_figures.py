@@ -1,7 +1,7 @@
 """Figures transcribed from news and observatory pages (crime/published_figures).
 
-One row per figure, each with its institution and page: every (institution, page) becomes its own source, so
-figures where institutions disagree stay side by side. Kept: complete national figures for a calendar year and the
+One row per figure, each with its institution and page: every page becomes its own source (named after the
+institution it cites), so figures where institutions disagree stay side by side. Kept: complete national figures for a calendar year and the
 complete Belize district sets (2013, 2014). Not kept (listed in the report with the reason): half-years, quarters
 and month ranges, partial top-N subnational lists, cities, and percentages.
 """
@@ -36,6 +36,7 @@ MEASURES = {"count": "count", "per 100k": "rate"}
 
 
 def source_id_for(institution: str, url: str) -> str:
+    """Stable id of a page's figures: its first cited institution plus a hash of its address."""
     slug = re.sub(r"[^a-z0-9]+", "_", normalise(institution).lower()).strip("_")[:28]
     return f"pf_{slug}_{hashlib.sha1(url.encode('utf-8')).hexdigest()[:6]}"
 
@@ -87,7 +88,8 @@ def load(raw_dir: Path, hierarchy: Hierarchy, crosswalk: Crosswalk) -> tuple[Loa
             raise PipelineError(FILE, f"value {row['valor']!r} is not a number", line) from exc
         if value < 0:
             raise PipelineError(FILE, f"value {row['valor']!r} is negative", line)
-        sid = source_id_for(row["fuente_dato"], row["url"])
+        first_institution = frame.loc[frame["url"] == row["url"], "fuente_dato"].iloc[0]
+        sid = source_id_for(first_institution, row["url"])
         src = sources.setdefault(sid, {
             "source_id": sid, "kind": "facts",
             "priority": 60 if "news compilation" in row["fuente_dato"] else 50,
@@ -95,7 +97,8 @@ def load(raw_dir: Path, hierarchy: Hierarchy, crosswalk: Crosswalk) -> tuple[Loa
             "title": f"Figures published by {row['fuente_dato']} ({urlparse(row['url']).netloc})",
             "address": row["url"], "licence": "Facts transcribed from a public web page; cite the page",
             "citation": f"{row['fuente_dato']}, via {urlparse(row['url']).netloc}",
-            "notes": set()})
+            "notes": set(), "institutions": set()})
+        src["institutions"].add(row["fuente_dato"])
         src["notes"].add(f"{row['indicador']} ({row['periodo']})" + (f": {nota}" if nota else ""))
         kept.append({"unit_id": unit, "year": int(row["periodo"]), "month": None, "offense": offense,
                      "sex": sex, "age_group": "total", MEASURES[row["unidad_medida"]]: value, "source_id": sid,
@@ -115,6 +118,10 @@ def load(raw_dir: Path, hierarchy: Hierarchy, crosswalk: Crosswalk) -> tuple[Loa
     source_rows = []
     for src in sources.values():
         notes = "Transcribed figures: " + "; ".join(sorted(src.pop("notes")))
+        institutions = sorted(src.pop("institutions"))
+        src["publisher"] = "; ".join(institutions)
+        src["citation"] = f"{'; '.join(institutions)}, via {urlparse(src['address']).netloc}"
+        src["priority"] = 60 if all("news" in i for i in institutions) else 50
         source_rows.append({**src, "notes": notes})
     report = {"mapping": "geo/custom/published_figures.py", "source_id": "published figures (one per page)",
               "file": FILE, "encoding": encoding, "grain": "table", "rows_read": len(frame),
