@@ -1,0 +1,235 @@
+"""Thin callbacks: they turn inputs into a ViewState and call core functions.
+
+Flow: URL / controls / map click -> `sync_view` (the only writer of the URL and of the view store) ->
+the view store feeds the map (full figure or Patch), the trend, the ranking and the headline/footer."""
+from __future__ import annotations
+
+import logging
+
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash.dash_table.Format import Format, Group, Scheme
+
+from core import controller, ids, query, view
+from core.cache import memo
+from core.figures import NO_DATA_COLOR, map_figure, map_patch
+from core.i18n import t
+from core.numbers import symbols
+from core.viewstate import REGION, ViewState, crumbs, to_query
+from layouts.main import error_page, page
+
+log = logging.getLogger(__name__)
+CONTROL_IDS = {"country": ids.COUNTRY, "level": ids.LEVEL, "offense": ids.OFFENSE, "year": ids.YEAR,
+               "sex": ids.SEX, "age": ids.AGE, "measure": ids.MEASURE}
+TRIGGERS = {v: k for k, v in CONTROL_IDS.items()} | {ids.URL: "url", ids.MAP: "map"}
+
+
+def _ds():
+    return query.get_dataset()
+
+
+def _state(store: dict | None) -> ViewState | None:
+    if not isinstance(store, dict) or not isinstance(store.get("state"), dict):
+        return None
+    return ViewState.from_dict(store["state"])
+
+
+# ---- page (once per page load; the language switch reloads the page) -------------------------------
+@callback(Output(ids.PAGE, "children"), Input(ids.SHELL_URL, "pathname"), State(ids.SHELL_URL, "search"))
+def render_page(_pathname, search):
+    try:
+        ds = _ds()
+    except query.DataError as exc:
+        return error_page(str(exc))
+    res = controller.sync(ds, None, search or "")
+    return page(res.state.lang, res.options, res.values, ds.version)
+
+
+# ---- URL <-> controls <-> view state ---------------------------------------------------------------
+@callback(
+    Output(ids.URL, "search"),
+    *[Output(cid, "value") for cid in CONTROL_IDS.values()],
+    *[Output(cid, "options") for cid in CONTROL_IDS.values()],
+    Output(ids.VIEW, "data"),
+    Input(ids.URL, "search"),
+    *[Input(cid, "value") for cid in CONTROL_IDS.values()],
+    Input(ids.MAP, "clickData"),
+)
+def sync_view(search, country, level, offense, year, sex, age, measure, click):
+    ds = _ds()
+    trigger = TRIGGERS.get(ctx.triggered_id) if isinstance(ctx.triggered_id, str) else None
+    values = dict(zip(CONTROL_IDS, (country, level, offense, year, sex, age, measure)))
+    res = controller.sync(ds, trigger, search if isinstance(search, str) else "", values, click)
+    return (
+        res.search if res.search is not None else no_update,
+        *[res.values[k] for k in CONTROL_IDS],
+        *[res.options[k] for k in CONTROL_IDS],
+        res.store(),
+    )
+
+
+# ---- map: full figure when the GeoJSON changes, else a Patch of the values -------------------------
+@callback(
+    Output(ids.MAP, "figure"), Output(ids.MAP_META, "data"), Output(ids.LEGEND, "children"),
+    Output(ids.MAP_NOTE, "children"),
+    Input(ids.VIEW, "data"), State(ids.MAP_META, "data"),
+    prevent_initial_call=True,
+)
+def update_map(store, meta):
+    state = _state(store)
+    if state is None:
+        return no_update, no_update, no_update, no_update
+    ds = _ds()
+    payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
+    new_meta = {"geo_key": payload["geo_key"], "focus": payload["focus"]}
+    uirev = payload["geo_key"] + "|" + payload["focus"]
+    if isinstance(meta, dict) and meta.get("geo_key") == payload["geo_key"]:
+        reframe = meta.get("focus") != payload["focus"]
+        fig = map_patch(payload, reframe=reframe)
+        if reframe:
+            fig["layout"]["uirevision"] = uirev
+    else:
+        fig = map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
+                         land_url=payload["land_url"], lang=state.lang, separators=payload["separators"],
+                         uirevision=uirev)
+    return fig, new_meta, legend(payload), payload["message"]
+
+
+def legend(payload: dict) -> list:
+    items = [html.Div(payload["legend_title"], className="obs-legend-title")]
+    for it in payload["legend"]:
+        cls = "obs-swatch obs-swatch-nodata" if it.get("nodata") else "obs-swatch"
+        style = {"backgroundColor": it["color"]} if not it.get("nodata") else {"backgroundColor": NO_DATA_COLOR}
+        items.append(html.Span(className="obs-legend-item", children=[
+            html.Span(className=cls, style=style, **{"aria-hidden": "true"}), html.Span(it["label"])]))
+    return items
+
+
+# ---- trend ------------------------------------------------------------------------------------------
+@callback(Output(ids.SERIES, "figure"), Output(ids.SERIES_NOTE, "children"),
+          Input(ids.VIEW, "data"), prevent_initial_call=True)
+def update_series(store):
+    state = _state(store)
+    if state is None:
+        return no_update, no_update
+    ds = _ds()
+    res = memo("series", view.key(ds, state), lambda: view.series_view(ds, state))
+    return res["figure"], [html.Div(n) for n in res["notes"]]
+
+
+# ---- ranking ----------------------------------------------------------------------------------------
+def ranking_columns(state: ViewState) -> list[dict]:
+    lang = state.lang
+    dec = 1 if state.measure == "rate" else 0
+    num = Format(group=Group.yes, precision=dec, scheme=Scheme.fixed)
+    cols = [{"name": t("rank", lang), "id": "rank", "type": "numeric"},
+            {"name": t("name", lang), "id": "name", "type": "text"},
+            {"name": t("rate_short", lang), "id": "rate", "type": "numeric",
+             "format": Format(group=Group.yes, precision=1, scheme=Scheme.fixed)},
+            {"name": t("count_short", lang), "id": "count", "type": "numeric",
+             "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed)},
+            {"name": t("population", lang), "id": "population", "type": "numeric",
+             "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed)},
+            {"name": t("source", lang), "id": "source", "type": "text"}]
+    if state.measure == "count":   # the measure of the map first
+        cols[2], cols[3] = cols[3], cols[2]
+    del num
+    return cols
+
+
+@callback(Output(ids.RANKING, "data"), Output(ids.RANKING, "columns"), Output(ids.RANKING, "locale_format"),
+          Output(ids.RANKING_TITLE, "children"), Output(ids.RANKING_NOTE, "children"),
+          Input(ids.VIEW, "data"), prevent_initial_call=True)
+def update_ranking(store):
+    state = _state(store)
+    if state is None:
+        return (no_update,) * 5
+    ds = _ds()
+    res = memo("ranking", view.key(ds, state), lambda: view.ranking_view(ds, state))
+    dec, grp = symbols(view.locale_of(state))
+    return res["rows"], ranking_columns(state), {"decimal": dec, "group": grp}, res["title"], res["note"]
+
+
+# ---- headline, breadcrumb, notes, footer, links -----------------------------------------------------
+@callback(
+    Output(ids.HEADLINE_PLACE, "children"), Output(ids.HEADLINE_VALUE, "children"),
+    Output(ids.HEADLINE_UNIT, "children"), Output(ids.HEADLINE_CHANGE, "children"),
+    Output(ids.HEADLINE_META, "children"), Output(ids.BREADCRUMB, "children"), Output(ids.NOTES, "children"),
+    Output(ids.FOOTER_SOURCES, "children"), Output(ids.DOWNLOAD, "href"), Output(ids.LANG_LINK, "href"),
+    Input(ids.VIEW, "data"), prevent_initial_call=True,
+)
+def update_text(store):
+    state = _state(store)
+    if state is None:
+        return (no_update,) * 10
+    ds = _ds()
+    lang = state.lang
+    hl = memo("headline", view.key(ds, state), lambda: view.headline_view(ds, state))
+    ft = memo("footer", view.key(ds, state), lambda: view.footer_view(ds, state))
+    meta = [html.Span(hl["meta"])]
+    if hl["computed"]:
+        meta.append(html.Span(" · " + hl["computed"]))
+    meta.append(html.Span(" · " + hl["data_date"], className="obs-hl-date"))
+    if hl["hint"]:
+        meta.append(html.Div(hl["hint"], className="obs-hl-hint"))
+    notes = [html.Div(view.note_text(ds, n, lang), className="obs-note") for n in (store.get("notes") or [])]
+    notes = [n for n in notes if n.children]
+    if not store.get("level_has_data", True):
+        notes.append(html.Div(t("no_data_level", lang), className="obs-note"))
+    q = store.get("query") or to_query(state)
+    return (hl["place"], hl["value"], hl["unit"], hl["change"], meta, breadcrumb(ds, state), notes,
+            footer(ft, lang), "/download/view.csv?" + q, controller.lang_href(state))
+
+
+def breadcrumb(ds, state: ViewState) -> html.Ol:
+    cat = query.catalog(ds)
+    items = []
+    trail = crumbs(state, cat)
+    for i, (uid, target) in enumerate(trail):
+        label = t("region", state.lang) if uid == REGION else ds.name(uid)
+        if i == len(trail) - 1:
+            items.append(html.Li(label, className="breadcrumb-item active", **{"aria-current": "page"}))
+        else:
+            items.append(html.Li(dcc.Link(label, href="/?" + to_query(target)), className="breadcrumb-item"))
+    return html.Ol(items, className="breadcrumb m-0")
+
+
+def footer(ft: dict, lang: str) -> list:
+    parts: list = [html.Strong(t("footer_source", lang) + ": ")]
+    for i, s in enumerate(ft["sources"]):
+        if i:
+            parts.append("; ")
+        parts.append(html.A(s["label"], href=s["address"], rel="noopener noreferrer", target="_blank")
+                     if s["address"] else s["label"])
+    if not ft["sources"]:
+        parts.append("—")
+    parts.append(" · " + t("data_version", lang, version=ft["version"]))
+    return parts
+
+
+# ---- phone drawer and <html lang> (in the browser, no round trip) ----------------------------------
+clientside_callback(
+    """
+    function(openClicks, closeClicks, backdropClicks) {
+        const trig = (window.dash_clientside.callback_context.triggered || [])[0];
+        const id = trig ? trig.prop_id.split('.')[0] : '';
+        const open = id === 'filters-open';
+        const btn = document.getElementById('filters-open');
+        if (btn) { btn.setAttribute('aria-expanded', open ? 'true' : 'false'); }
+        if (open) { setTimeout(function(){ const d = document.getElementById('filters-drawer');
+                                            if (d) { d.focus(); } }, 50); }
+        else if (id && btn) { btn.focus(); }
+        return [open ? 'offcanvas-lg offcanvas-start obs-filters show' : 'offcanvas-lg offcanvas-start obs-filters',
+                open ? 'obs-backdrop show' : 'obs-backdrop'];
+    }
+    """,
+    Output(ids.FILTERS_DRAWER, "className"), Output("filters-backdrop", "className"),
+    Input(ids.FILTERS_OPEN, "n_clicks"), Input("filters-close", "n_clicks"), Input("filters-backdrop", "n_clicks"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    """
+    function(lang) { if (lang) { document.documentElement.setAttribute('lang', lang); } return window.dash_clientside.no_update; }
+    """,
+    Output("app-version", "title"), Input("page-lang", "data"),
+)

@@ -1,0 +1,74 @@
+"""CSV of the numbers behind a view: one row per unit of the map (units without data included, empty values)."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+
+from core import query
+from core.viewstate import ViewState
+
+COLUMNS = ["unit_id", "name", "country", "level", "value", "measure", "count", "rate", "rate_computed",
+           "population", "population_source", "source", "source_citation", "count_source", "rate_source",
+           "offense", "year", "sex", "age_group", "data_version"]
+
+
+def _num(x: float, decimals: int | None = None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if decimals is None:
+        return str(int(x)) if float(x).is_integer() else repr(float(x))
+    return f"{float(x):.{decimals}f}"
+
+
+def _s(x: object) -> str:
+    return x if isinstance(x, str) else ""
+
+
+def view_rows(ds: query.Dataset, state: ViewState) -> list[dict]:
+    focus = query.focus_of(ds, state.level, state.country, state.unit)
+    table = query.map_table(ds, state.level, focus, state.offense, state.year or 0, state.sex, state.age,
+                            state.measure)
+    rows = []
+    for r in table.itertuples(index=False):
+        has = not math.isnan(r.value)
+        src = r.source if has else None
+        rows.append({
+            "unit_id": r.unit_id, "name": r.name, "country": r.country, "level": state.level,
+            "value": _num(r.value, 4 if state.measure == "rate" else None),
+            "measure": state.measure,
+            "count": _num(r.count),
+            "rate": _num(r.rate, 4),
+            "rate_computed": ("true" if r.rate_computed else "false") if not math.isnan(r.rate) else "",
+            "population": _num(r.population),
+            "population_source": _s(r.population_source),
+            "source": _s(src),
+            "source_citation": _s((ds.sources.get(src) or {}).get("citation")) if isinstance(src, str) else "",
+            "count_source": _s(r.count_source),
+            "rate_source": _s(r.rate_source),
+            "offense": state.offense, "year": state.year if state.year is not None else "",
+            "sex": state.sex, "age_group": state.age, "data_version": ds.version,
+        })
+    return rows
+
+
+def view_csv(ds: query.Dataset, state: ViewState) -> bytes:
+    """UTF-8 with BOM (Excel opens it with accents intact), comma separated, '.' decimals."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
+    w.writeheader()
+    for row in view_rows(ds, state):
+        # neutralise spreadsheet formulas in text cells
+        w.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" and k in ("name",) else v)
+                    for k, v in row.items()})
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def filename(state: ViewState) -> str:
+    parts = ["observatorio", state.country, f"nivel{state.level}", state.offense, str(state.year or ""),
+             state.measure, state.sex, state.age]
+    if state.unit:
+        parts.append(state.unit)
+    name = "_".join(p for p in parts if p)
+    return re.sub(r"[^A-Za-z0-9_\-]", "-", name)[:150] + ".csv"

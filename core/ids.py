@@ -1,0 +1,38 @@
+"""Every component id of the app, in one place (deterministic across gunicorn workers)."""
+
+URL = "url"
+SHELL_URL = "url-shell"     # only to render the page once per load (language)
+PAGE = "page-root"
+VIEW = "view-store"          # validated view state + notes (small)
+MAP_META = "map-meta"        # what the map currently holds (geo key, focus), to choose full figure vs Patch
+
+COUNTRY = "ctl-country"
+LEVEL = "ctl-level"
+OFFENSE = "ctl-offense"
+YEAR = "ctl-year"
+SEX = "ctl-sex"
+AGE = "ctl-age"
+MEASURE = "ctl-measure"
+
+MAP = "map"
+LEGEND = "map-legend"
+MAP_NOTE = "map-note"
+SERIES = "series"
+SERIES_NOTE = "series-note"
+RANKING = "ranking"
+RANKING_NOTE = "ranking-note"
+RANKING_TITLE = "ranking-title"
+
+HEADLINE_VALUE = "headline-value"
+HEADLINE_UNIT = "headline-unit"
+HEADLINE_CHANGE = "headline-change"
+HEADLINE_META = "headline-meta"
+HEADLINE_PLACE = "headline-place"
+BREADCRUMB = "breadcrumb"
+NOTES = "notes"
+FOOTER_SOURCES = "footer-sources"
+DOWNLOAD = "download-link"
+LANG_LINK = "lang-link"
+
+FILTERS_OPEN = "filters-open"
+FILTERS_DRAWER = "filters-drawer"

@@ -1,0 +1,484 @@
+"""The only module that reads data/processed/.
+
+`get_dataset(data_dir)` loads the Parquet files once per process (a lazy singleton keyed by the data folder) and
+precomputes everything a filter change needs; the Dataset is read-only after loading. Queries answer with plain
+DataFrames / dicts.
+
+Source choice (docs/DATA_CONTRACT.md): for each unit/year/offense/sex/age and each measure, the best-priority source
+(lowest `priority`) that has a non-null value for that measure. Where no source publishes a rate, the rate is
+computed as count / population * 100,000 with the best-priority population for the same unit/year/sex/age
+(`rate_computed` = True, `population_source` names it).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from core.i18n import OFFENSE_FALLBACK, prettify_code
+
+log = logging.getLogger(__name__)
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+VOCAB_DIR = REPO_DIR / "geo" / "vocab"
+KEY = ["unit_id", "year", "offense", "sex", "age_group"]
+POP_KEY = ["unit_id", "year", "sex", "age_group"]
+MEASURES = ("rate", "count")
+SEXES = ("total", "female", "male")
+REGION = "region"
+GEO_DECIMALS = 4
+
+
+class DataError(RuntimeError):
+    """The processed data is missing or unreadable (clear message, no traceback page)."""
+
+
+@dataclass(frozen=True)
+class GeoBlob:
+    body: bytes
+    gz: bytes
+    etag: str
+
+
+@dataclass
+class Dataset:
+    data_dir: Path
+    version: str
+    build_date: str
+    units: pd.DataFrame                 # unit_id index: level, country, parent_id, name, anc0, anc1, minx..maxy
+    values: pd.DataFrame                # precomputed best values per KEY (+ level, country)
+    by_key: dict                        # (level, offense, sex, age) -> values subset (sorted by year)
+    avail: pd.DataFrame                 # country, level, offense, measure, sex, age_group, year, n_units
+    sources: dict                       # source_id -> dict
+    offenses: list
+    offense_labels: dict
+    age_groups: list
+    age_labels: dict
+    years: list
+    countries: list                     # ISO3, ordered by name
+    children: dict                      # unit_id -> list of child unit ids
+    geo: dict = field(default_factory=dict)   # (level, country|region) -> GeoBlob
+
+    # ---- small helpers -------------------------------------------------------------------------
+    def unit(self, unit_id: str | None) -> dict | None:
+        if not unit_id or unit_id not in self.units.index:
+            return None
+        r = self.units.loc[unit_id]
+        return {"unit_id": unit_id, "level": int(r["level"]), "country": r["country"],
+                "parent_id": r["parent_id"] if isinstance(r["parent_id"], str) else None, "name": r["name"]}
+
+    def name(self, unit_id: str) -> str:
+        try:
+            return str(self.units.at[unit_id, "name"])
+        except KeyError:
+            return unit_id
+
+    def ancestors(self, unit_id: str) -> list[str]:
+        """[country, ..., unit] (the unit itself last)."""
+        chain = []
+        cur = unit_id
+        while cur and cur in self.units.index and len(chain) < 5:
+            chain.append(cur)
+            p = self.units.at[cur, "parent_id"]
+            cur = p if isinstance(p, str) else None
+        return list(reversed(chain))
+
+    def source_label(self, source_id: str | None) -> str:
+        if not source_id:
+            return ""
+        s = self.sources.get(source_id)
+        return s["publisher"] if s and s.get("publisher") else str(source_id)
+
+    def offense_label(self, code: str, lang: str) -> str:
+        lab = self.offense_labels.get(code) or OFFENSE_FALLBACK.get(code)
+        if lab:
+            return lab.get(lang) or lab.get("es") or prettify_code(code)
+        return prettify_code(code)
+
+    def age_label(self, code: str, lang: str) -> str:
+        if code == "total":
+            return "Todas las edades" if lang == "es" else "All ages"
+        lab = self.age_labels.get(code)
+        if lab:
+            return lab.get(lang) or lab.get("es") or code
+        return str(code).replace("_", "–")
+
+
+# ---------------------------------------------------------------------------------------------------
+_LOCK = threading.Lock()
+_DATASETS: dict[Path, Dataset] = {}
+
+
+def get_dataset(data_dir: str | Path | None = None) -> Dataset:
+    """The dataset of `data_dir` (default: settings), loaded once per process."""
+    if data_dir is None:
+        if _DEFAULT_DIR:
+            data_dir = _DEFAULT_DIR[0]
+        else:
+            from settings import SETTINGS
+            data_dir = SETTINGS.data_dir
+    key = Path(data_dir).resolve()
+    ds = _DATASETS.get(key)
+    if ds is not None:
+        return ds
+    with _LOCK:
+        ds = _DATASETS.get(key)
+        if ds is None:
+            ds = _load(key)
+            _DATASETS[key] = ds
+    return ds
+
+
+def _read_vocab(name: str) -> dict:
+    """{code: {"es": ..., "en": ...}} from geo/vocab/<name>.csv if the pipeline ships it (else {})."""
+    path = VOCAB_DIR / f"{name}.csv"
+    if not path.is_file():
+        return {}
+    try:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8")
+    except Exception as exc:  # a broken vocabulary must not stop the app: fall back to built-in labels
+        log.warning("cannot read %s: %s", path, exc)
+        return {}
+    cols = {c.lower(): c for c in df.columns}
+    code_col = next((cols[c] for c in ("code", "offense", "offense_code", "age_group", "id") if c in cols),
+                    df.columns[0])
+    es_col = next((cols[c] for c in ("label_es", "es", "name_es", "etiqueta") if c in cols), None)
+    en_col = next((cols[c] for c in ("label_en", "en", "name_en", "label") if c in cols), None)
+    out = {}
+    for _, r in df.iterrows():
+        code = r[code_col]
+        if not isinstance(code, str):
+            continue
+        lab = {}
+        if es_col and isinstance(r[es_col], str):
+            lab["es"] = r[es_col]
+        if en_col and isinstance(r[en_col], str):
+            lab["en"] = r[en_col]
+        if lab:
+            out[code.strip()] = lab
+    return out
+
+
+def _read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"processed data file missing: {path.name} in {path.parent}")
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except Exception as exc:
+        raise DataError(f"cannot read {path.name}: {exc}") from exc
+
+
+def _floats(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _load(data_dir: Path) -> Dataset:
+    import geopandas as gpd
+
+    upath = data_dir / "units.parquet"
+    if not upath.is_file():
+        raise DataError(f"processed data file missing: units.parquet in {data_dir}")
+    try:
+        gunits = gpd.read_parquet(upath)
+    except Exception as exc:
+        raise DataError(f"cannot read units.parquet: {exc}") from exc
+    facts = _read_parquet(data_dir / "facts.parquet")
+    pop = _read_parquet(data_dir / "population.parquet")
+    src = _read_parquet(data_dir / "sources.parquet")
+    report = {}
+    rpath = data_dir / "build_report.json"
+    if rpath.is_file():
+        try:
+            report = json.loads(rpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read build_report.json: %s", exc)
+
+    # ---- units ----
+    bounds = gunits.geometry.bounds
+    units = pd.DataFrame({
+        "unit_id": gunits["unit_id"].astype(str),
+        "level": gunits["level"].astype("int64"),
+        "country": gunits["country"].astype(str),
+        "parent_id": gunits["parent_id"].astype(object).where(gunits["parent_id"].notna(), None),
+        "name": gunits["name"].astype(str),
+        "minx": bounds["minx"], "miny": bounds["miny"], "maxx": bounds["maxx"], "maxy": bounds["maxy"],
+    }).set_index("unit_id", drop=False)
+    parent = units["parent_id"].to_dict()
+    anc1 = []
+    for uid, lvl in zip(units["unit_id"], units["level"]):
+        anc1.append(uid if lvl == 1 else (parent.get(uid) if lvl == 2 else None))
+    units["anc0"] = units["country"]
+    units["anc1"] = anc1
+    children: dict[str, list[str]] = {}
+    for uid, p in parent.items():
+        if isinstance(p, str):
+            children.setdefault(p, []).append(uid)
+
+    # ---- sources ----
+    src = src.copy()
+    src["priority"] = pd.to_numeric(src["priority"], errors="coerce").fillna(999).astype("int64")
+    sources = {}
+    for r in src.to_dict("records"):
+        sources[str(r["source_id"])] = {k: (None if (isinstance(v, float) and np.isnan(v)) else v)
+                                         for k, v in r.items()}
+    prio = src[["source_id", "priority"]]
+
+    # ---- best values ----
+    f = facts[facts["month"].isna()] if "month" in facts.columns else facts
+    f = f[f["unit_id"].isin(units.index)]
+    f = f.assign(count=_floats(f["count"]), rate=_floats(f["rate"]),
+                 year=f["year"].astype("int64")).merge(prio, on="source_id", how="left")
+    f["priority"] = f["priority"].fillna(999)
+    f = f.sort_values(KEY + ["priority", "source_id"])
+    cnt = (f[f["count"].notna()].drop_duplicates(KEY)[KEY + ["count", "source_id"]]
+           .rename(columns={"source_id": "count_source"}))
+    rat = (f[f["rate"].notna()].drop_duplicates(KEY)[KEY + ["rate", "source_id"]]
+           .rename(columns={"rate": "rate_pub", "source_id": "rate_pub_source"}))
+    v = cnt.merge(rat, on=KEY, how="outer")
+
+    p = pop.assign(population=_floats(pop["population"]), year=pop["year"].astype("int64"))
+    p = p[p["population"] > 0].merge(prio, on="source_id", how="left")
+    p["priority"] = p["priority"].fillna(999)
+    p = (p.sort_values(POP_KEY + ["priority", "source_id"]).drop_duplicates(POP_KEY)[POP_KEY + ["population", "source_id"]]
+         .rename(columns={"source_id": "population_source"}))
+    v = v.merge(p, on=POP_KEY, how="left")
+    published = v["rate_pub"].notna()
+    computed = ~published & v["count"].notna() & v["population"].notna()
+    v["rate"] = np.where(published, v["rate_pub"], np.where(computed, v["count"] / v["population"] * 1e5, np.nan))
+    v["rate_computed"] = computed.to_numpy()
+    v["rate_source"] = np.where(published, v["rate_pub_source"], np.where(computed, v["count_source"], None))
+    v = v.drop(columns=["rate_pub", "rate_pub_source"])
+    v["level"] = units["level"].reindex(v["unit_id"]).to_numpy()
+    v["country"] = units["country"].reindex(v["unit_id"]).to_numpy()
+    v = v.sort_values(["level", "offense", "sex", "age_group", "year", "unit_id"]).reset_index(drop=True)
+
+    by_key = {k: g.reset_index(drop=True) for k, g in v.groupby(["level", "offense", "sex", "age_group"], sort=False)}
+
+    av = []
+    for m in MEASURES:
+        sub = v[v[m].notna()]
+        g = sub.groupby(["country", "level", "offense", "sex", "age_group", "year"]).size().rename("n_units").reset_index()
+        g["measure"] = m
+        av.append(g)
+    avail = pd.concat(av, ignore_index=True) if av else pd.DataFrame()
+
+    # ---- vocabularies ----
+    offense_labels = _read_vocab("offenses")
+    age_labels = _read_vocab("age_groups")
+    ncountries = v.groupby("offense")["country"].nunique().to_dict()
+    offenses = sorted(v["offense"].unique().tolist(), key=lambda o: (o != "homicide", -ncountries.get(o, 0), o))
+    order = {code: i for i, code in enumerate(age_labels)}
+    ages = sorted((a for a in v["age_group"].unique().tolist() if a != "total"), key=lambda a: (order.get(a, 999), a))
+    age_groups = ["total"] + ages
+    countries = sorted(units.loc[units["level"] == 0, "unit_id"].tolist(), key=lambda c: units.at[c, "name"])
+
+    version_raw = report.get("version", "")
+    if isinstance(version_raw, dict):
+        build_date = str(version_raw.get("date") or version_raw.get("build_date") or "")
+        h = str(version_raw.get("hash") or version_raw.get("content_hash") or "")
+        version = f"{build_date} ({h[:7]})" if h else build_date
+    else:
+        version = str(version_raw)
+        build_date = version[:10]
+    if not version:
+        h = hashlib.sha256(pd.util.hash_pandas_object(v[KEY], index=False).values.tobytes()).hexdigest()
+        version, build_date = h[:7], ""
+
+    ds = Dataset(data_dir=data_dir, version=version, build_date=build_date, units=units, values=v, by_key=by_key,
+                 avail=avail, sources=sources, offenses=offenses, offense_labels=offense_labels,
+                 age_groups=age_groups, age_labels=age_labels, years=sorted(v["year"].unique().tolist()),
+                 countries=countries, children=children)
+    ds.geo.update(_build_geo(gunits, countries))
+    return ds
+
+
+def _build_geo(gunits, countries: list[str]) -> dict:
+    """GeoJSON FeatureCollections per (level, country|region), built once: id = unit_id, properties.name."""
+    geoms = shapely.transform(gunits.geometry.values, lambda c: np.round(c, GEO_DECIMALS))
+    feats = {}
+    texts = shapely.to_geojson(geoms)
+    for uid, name, lvl, ctry, gj in zip(gunits["unit_id"], gunits["name"], gunits["level"], gunits["country"], texts):
+        if gj is None:
+            continue
+        head = json.dumps({"type": "Feature", "id": str(uid), "properties": {"name": str(name)}}, ensure_ascii=False)
+        feats.setdefault(int(lvl), []).append((str(ctry), head[:-1] + ',"geometry":' + gj + "}"))
+    out = {}
+    for lvl, items in feats.items():
+        for scope in [REGION] + countries:
+            sel = [s for c, s in items if scope == REGION or c == scope]
+            if not sel and scope != REGION:
+                continue
+            body = ('{"type":"FeatureCollection","features":[' + ",".join(sel) + "]}").encode("utf-8")
+            out[(lvl, scope)] = GeoBlob(body=body, gz=gzip.compress(body, 6, mtime=0),
+                                        etag=hashlib.sha256(body).hexdigest()[:16])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Queries
+# ---------------------------------------------------------------------------------------------------
+def geo_scope(level: int, country: str) -> str:
+    """Which GeoJSON a map at `level` for `country` uses: level 0 is always the whole region."""
+    return REGION if level == 0 else country
+
+
+def focus_of(ds: Dataset, level: int, country: str, unit: str | None) -> str | None:
+    """The area the map is framed on and whose units it ranks (None = region).
+
+    A selected unit above the map level is the focus (drill-down); a unit at the map level is seen inside its
+    parent (a municipality inside its department); otherwise the chosen country, else the region."""
+    if level == 0:
+        return None
+    u = ds.unit(unit)
+    if u is not None:
+        if u["level"] < level:
+            return u["unit_id"]
+        chain = ds.ancestors(u["unit_id"])
+        return chain[level - 1] if len(chain) >= level else None
+    return None if country == REGION else country
+
+
+def scope_units(ds: Dataset, level: int, focus: str | None) -> pd.Index:
+    """Unit ids at `level` inside `focus` (None = region)."""
+    u = ds.units
+    mask = u["level"] == level
+    f = ds.unit(focus)
+    if f is not None:
+        mask &= u["anc0" if f["level"] == 0 else "anc1"] == focus
+    return u.index[mask]
+
+
+def _slice(ds: Dataset, level: int, offense: str, sex: str, age: str) -> pd.DataFrame:
+    return ds.by_key.get((level, offense, sex, age), ds.values.iloc[0:0])
+
+
+def map_table(ds: Dataset, level: int, focus: str | None, offense: str, year: int, sex: str, age: str,
+              measure: str) -> pd.DataFrame:
+    """One row per unit in scope (units without data included, value NaN), sorted by rank then name.
+
+    Columns: unit_id, name, country, value, count, rate, rate_computed, population, population_source, source,
+    count_source, rate_source, rank, prev_value, change_pct (change only between years of the same source)."""
+    units = scope_units(ds, level, focus)
+    sl = _slice(ds, level, offense, sex, age)
+    cur = sl[sl["year"] == year].set_index("unit_id").reindex(units)
+    prev = sl[sl["year"] == year - 1].set_index("unit_id").reindex(units)
+    src_col = f"{measure}_source"
+    out = pd.DataFrame({
+        "unit_id": units,
+        "name": ds.units["name"].reindex(units).to_numpy(),
+        "country": ds.units["country"].reindex(units).to_numpy(),
+        "value": cur[measure].to_numpy(dtype="float64"),
+        "count": cur["count"].to_numpy(dtype="float64"),
+        "rate": cur["rate"].to_numpy(dtype="float64"),
+        "rate_computed": cur["rate_computed"].fillna(False).astype(bool).to_numpy(),
+        "population": cur["population"].to_numpy(dtype="float64"),
+        "population_source": cur["population_source"].to_numpy(dtype=object),
+        "source": cur[src_col].to_numpy(dtype=object),
+        "count_source": cur["count_source"].to_numpy(dtype=object),
+        "rate_source": cur["rate_source"].to_numpy(dtype=object),
+    })
+    prev_val = prev[measure].to_numpy(dtype="float64")
+    same_src = prev[src_col].to_numpy(dtype=object) == out["source"].to_numpy(dtype=object)
+    prev_val = np.where(same_src, prev_val, np.nan)
+    out["prev_value"] = prev_val
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pct"] = np.where(prev_val > 0, (out["value"] - prev_val) / prev_val * 100.0, np.nan)
+    out["rank"] = out["value"].rank(method="min", ascending=False).astype("Float64")
+    out["_nan"] = out["value"].isna()
+    out = out.sort_values(["_nan", "rank", "name"]).drop(columns="_nan").reset_index(drop=True)
+    return out
+
+
+def unit_value(ds: Dataset, unit_id: str, offense: str, year: int, sex: str, age: str, measure: str) -> dict | None:
+    """The best value of one unit (dict of the values row) or None."""
+    u = ds.unit(unit_id)
+    if u is None:
+        return None
+    sl = _slice(ds, u["level"], offense, sex, age)
+    row = sl[(sl["year"] == year) & (sl["unit_id"] == unit_id)]
+    if row.empty or pd.isna(row.iloc[0][measure]):
+        return None
+    return row.iloc[0].to_dict()
+
+
+def unit_series(ds: Dataset, unit_id: str, offense: str, sex: str, age: str, measure: str) -> pd.DataFrame:
+    """year, value, source for one unit, years with a value only, ascending."""
+    u = ds.unit(unit_id)
+    if u is None:
+        return pd.DataFrame(columns=["year", "value", "source"])
+    sl = _slice(ds, u["level"], offense, sex, age)
+    s = sl[(sl["unit_id"] == unit_id) & sl[measure].notna()]
+    return pd.DataFrame({"year": s["year"].to_numpy(), "value": s[measure].to_numpy(dtype="float64"),
+                         "source": s[f"{measure}_source"].to_numpy(dtype=object)}).sort_values("year").reset_index(drop=True)
+
+
+def region_series(ds: Dataset, offense: str, sex: str, age: str, measure: str) -> pd.DataFrame:
+    """Regional figure per year, only where it can be honestly aggregated: every country of the region has the
+    value that year (counts: the sum; rates: population-weighted mean = sum(rate*pop)/sum(pop), which needs a
+    population for every country). Columns year, value, sources."""
+    members = ds.countries
+    sl = _slice(ds, 0, offense, sex, age)
+    sl = sl[sl["unit_id"].isin(members) & sl[measure].notna()]
+    rows = []
+    for year, g in sl.groupby("year"):
+        if set(g["unit_id"]) != set(members):
+            continue
+        if measure == "count":
+            val = float(g["count"].sum())
+        else:
+            if g["population"].isna().any():
+                continue
+            val = float((g["rate"] * g["population"]).sum() / g["population"].sum())
+        rows.append({"year": int(year), "value": val,
+                     "sources": sorted(set(g[f"{measure}_source"].dropna().astype(str)))})
+    return pd.DataFrame(rows, columns=["year", "value", "sources"])
+
+
+def sources_in(ds: Dataset, source_ids) -> list[dict]:
+    """Source records (publisher, title, citation, address) for the given ids, in priority order."""
+    ids = {s for s in source_ids if isinstance(s, str) and s in ds.sources}
+    return sorted((ds.sources[s] for s in ids), key=lambda r: (r.get("priority", 999), str(r["source_id"])))
+
+
+def bbox(ds: Dataset, unit_ids) -> tuple[float, float, float, float] | None:
+    sub = ds.units.loc[ds.units.index.intersection(list(unit_ids))]
+    if sub.empty:
+        return None
+    return (float(sub["minx"].min()), float(sub["miny"].min()), float(sub["maxx"].max()), float(sub["maxy"].max()))
+
+
+def geojson(ds: Dataset, level: int, scope: str) -> GeoBlob | None:
+    return ds.geo.get((level, scope))
+
+
+def catalog(ds: Dataset):
+    """The view-state catalog of this dataset (built once, cached on the dataset)."""
+    from core.viewstate import Catalog
+
+    cat = ds.geo.get("__catalog__")
+    if cat is None:
+        u = ds.units
+        units = {uid: (int(lv), c, (p if isinstance(p, str) else None))
+                 for uid, lv, c, p in zip(u["unit_id"], u["level"], u["country"], u["parent_id"])}
+        lw = frozenset(zip(u["country"], u["level"].astype(int)))
+        cat = Catalog(countries=tuple(ds.countries), units=units, offenses=tuple(ds.offenses),
+                      years=tuple(int(y) for y in ds.years), ages=tuple(a for a in ds.age_groups if a != "total"),
+                      levels_with_units=lw, avail=ds.avail)
+        ds.geo["__catalog__"] = cat
+    return cat
+
+
+_DEFAULT_DIR: list[Path] = []
+
+
+def set_default_data_dir(data_dir: str | Path) -> None:
+    """The folder get_dataset() uses without an argument (set by app.create_app)."""
+    _DEFAULT_DIR[:] = [Path(data_dir).resolve()]

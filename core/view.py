@@ -1,0 +1,277 @@
+"""The pieces of one view (map, series, ranking, headline, footer), as plain cacheable data.
+
+Callbacks call these through core.cache.memo; each takes the dataset and a valid ViewState."""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import astuple
+
+import numpy as np
+import pandas as pd
+
+from core import figures, query
+from core.i18n import SEX_KEYS, t
+from core.numbers import fmt_change, fmt_value, locale_for, plotly_separators
+from core.viewstate import REGION, Note, ViewState
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
+
+
+def key(ds: query.Dataset, state: ViewState) -> tuple:
+    return (str(ds.data_dir), ds.version) + astuple(state)
+
+
+def locale_of(state: ViewState) -> str:
+    return locale_for(state.lang, state.country if state.country != REGION else None)
+
+
+def geo_token(ds: query.Dataset) -> str:
+    return hashlib.sha1(ds.version.encode("utf-8")).hexdigest()[:10]
+
+
+def geo_url(ds: query.Dataset, level: int, scope: str) -> str:
+    return f"/geo/level-{level}.json?country={scope}&v={geo_token(ds)}"
+
+
+def place_of(state: ViewState) -> str | None:
+    """The place the headline and the series are about (None = the region)."""
+    if state.unit:
+        return state.unit
+    return None if state.country == REGION else state.country
+
+
+def _source_labels(ds: query.Dataset, ids) -> dict[str, str]:
+    return {s: ds.source_label(s) for s in ids if isinstance(s, str)}
+
+
+def _table(ds: query.Dataset, state: ViewState) -> tuple[str | None, pd.DataFrame]:
+    focus = query.focus_of(ds, state.level, state.country, state.unit)
+    return focus, query.map_table(ds, state.level, focus, state.offense, state.year or 0, state.sex, state.age,
+                                  state.measure)
+
+
+def area_name(ds: query.Dataset, focus: str | None, lang: str) -> str:
+    return t("region", lang) if focus is None else ds.name(focus)
+
+
+# ---------------------------------------------------------------------------------------------------
+def map_view(ds: query.Dataset, state: ViewState) -> dict:
+    lang = state.lang
+    focus, table = _table(ds, state)
+    scope = query.geo_scope(state.level, state.country)
+    ids = set(table["source"].dropna()) | set(table["population_source"].dropna())
+    payload = figures.map_payload(
+        table, measure=state.measure, year=state.year or 0, lang=lang, locale=locale_of(state),
+        source_labels=_source_labels(ds, ids), selected=state.unit,
+        view=figures.frame(query.bbox(ds, table["unit_id"])))
+    payload["geo_key"] = f"{state.level}|{scope}|{geo_token(ds)}"
+    payload["focus"] = focus or REGION
+    payload["geo_url"] = geo_url(ds, state.level, scope)
+    outlines = []
+    if state.level == 2:
+        outlines.append(geo_url(ds, 1, scope))
+    outlines.append(geo_url(ds, 0, REGION))
+    payload["outline_urls"] = outlines
+    payload["land_url"] = geo_url(ds, 0, REGION)
+    payload["separators"] = plotly_separators(locale_of(state))
+    # plain-language messages about missing data
+    msg = ""
+    if table["value"].notna().sum() == 0:
+        msg = t("no_data_level_detail", lang, place=area_name(ds, focus, lang))
+    elif state.level > 0 and focus is None:
+        with_data = set(table.loc[table["value"].notna(), "country"])
+        lacking = [ds.name(c) for c in ds.countries if c not in with_data
+                   and (c, state.level) in query.catalog(ds).levels_with_units]
+        if lacking:
+            msg = t("no_data_some", lang, places=", ".join(lacking))
+    payload["message"] = msg
+    payload["legend_title"] = t("legend_title_" + state.measure, lang)
+    return payload
+
+
+def series_view(ds: query.Dataset, state: ViewState) -> dict:
+    lang, m = state.lang, state.measure
+    place = place_of(state)
+    lines: list[dict] = []
+    notes: list[str] = []
+    srcs: set[str] = set()
+
+    def add(name: str, df: pd.DataFrame, src_col: str = "source") -> None:
+        if df.empty:
+            return
+        sources = [ds.source_label(s) if isinstance(s, str) else ", ".join(ds.source_label(x) for x in s)
+                   for s in df[src_col]]
+        for s in df[src_col]:
+            if isinstance(s, str):
+                srcs.add(s)
+            else:
+                srcs.update(s)
+        lines.append({"name": name, "years": [int(y) for y in df["year"]],
+                      "values": [round(float(v), 2) for v in df["value"]], "sources": sources})
+
+    region = query.region_series(ds, state.offense, state.sex, state.age, m)
+    if place is not None:
+        add(ds.name(place), query.unit_series(ds, place, state.offense, state.sex, state.age, m))
+        ctry = ds.unit(place)["country"]
+        if ctry != place:
+            add(ds.name(ctry), query.unit_series(ds, ctry, state.offense, state.sex, state.age, m))
+        add(t("region_series", lang), region, "sources")
+        if not lines:
+            notes.append(t("series_empty", lang))
+    else:
+        for c in ds.countries:
+            add(ds.name(c), query.unit_series(ds, c, state.offense, state.sex, state.age, m))
+        if not region.empty:
+            add(t("region_series", lang), region, "sources")
+    if region.empty:
+        notes.append(t("region_missing", lang))
+    else:
+        all_years = set(ds.avail.loc[(ds.avail["offense"] == state.offense) & (ds.avail["level"] == 0)
+                                     & (ds.avail["measure"] == m), "year"])
+        if set(region["year"]) != all_years:
+            notes.append(t("region_partial", lang, years=_year_ranges(region["year"].tolist())))
+    per_line_srcs = {s for ln in lines[:1] for s in ln["sources"]}
+    if place is not None and len(per_line_srcs) > 1:
+        notes.append(t("series_mixed", lang, sources=", ".join(sorted(per_line_srcs))))
+    fig = figures.series_figure(lines, measure=m, lang=lang, separators=plotly_separators(locale_of(state)),
+                                year=state.year)
+    if place is None:   # many country lines: qualitative colour-blind-safe palette, region in black
+        for i, tr in enumerate(fig["data"]):
+            is_region = tr["name"] == t("region_series", lang)
+            color = "#111111" if is_region else OKABE_ITO[i % len(OKABE_ITO)]
+            tr["line"] = {"color": color, "width": 4 if is_region else 2, "dash": "dash" if is_region else "solid"}
+            tr["marker"] = {"size": 6, "color": color}
+        fig["layout"]["legend"]["font"] = {"size": 12}
+    return {"figure": fig, "notes": notes, "sources": sorted(srcs)}
+
+
+def _year_ranges(years: list[int]) -> str:
+    ys = sorted(set(int(y) for y in years))
+    out, start, prev = [], None, None
+    for y in ys:
+        if start is None:
+            start = prev = y
+        elif y == prev + 1:
+            prev = y
+        else:
+            out.append(f"{start}–{prev}" if start != prev else str(start))
+            start = prev = y
+    if start is not None:
+        out.append(f"{start}–{prev}" if start != prev else str(start))
+    return ", ".join(out)
+
+
+def ranking_view(ds: query.Dataset, state: ViewState) -> dict:
+    lang = state.lang
+    focus, table = _table(ds, state)
+    ids = set(table["source"].dropna())
+    rows = figures.ranking_rows(table, _source_labels(ds, ids))
+    n_missing = int(table["value"].isna().sum())
+    level_name = t(f"level_{state.level}", lang)
+    title = f"{t('ranking_title', lang)} · {level_name} · {area_name(ds, focus, lang)} · {state.year}"
+    note = t("units_no_data", lang, n=n_missing) if n_missing else ""
+    if n_missing and n_missing <= 12:
+        note += ": " + ", ".join(table.loc[table["value"].isna(), "name"].tolist())
+    return {"rows": rows, "title": title, "note": note}
+
+
+def headline_view(ds: query.Dataset, state: ViewState) -> dict:
+    lang, m = state.lang, state.measure
+    loc = locale_of(state)
+    place = place_of(state)
+    year = state.year or 0
+    value = prev = None
+    source_ids: list[str] = []
+    computed_note = ""
+    if place is not None:
+        row = query.unit_value(ds, place, state.offense, year, state.sex, state.age, m)
+        if row is not None:
+            value = float(row[m])
+            src = row[f"{m}_source"]
+            source_ids = [src]
+            prow = query.unit_value(ds, place, state.offense, year - 1, state.sex, state.age, m)
+            if prow is not None and prow[f"{m}_source"] == src:
+                prev = float(prow[m])
+            if m == "rate" and bool(row.get("rate_computed")) and isinstance(row.get("population_source"), str):
+                computed_note = t("computed_rate", lang, source=ds.source_label(row["population_source"]))
+        place_name = ds.name(place)
+    else:
+        reg = query.region_series(ds, state.offense, state.sex, state.age, m)
+        cur = reg[reg["year"] == year]
+        if not cur.empty:
+            value = float(cur.iloc[0]["value"])
+            source_ids = list(cur.iloc[0]["sources"])
+            pr = reg[reg["year"] == year - 1]
+            if not pr.empty and list(pr.iloc[0]["sources"]) == source_ids:
+                prev = float(pr.iloc[0]["value"])
+        place_name = t("region", lang)
+    change = None
+    if value is not None and prev not in (None, 0):
+        change = (value - prev) / prev * 100.0
+    sex_part = "" if state.sex == "total" else " · " + t(SEX_KEYS[state.sex], lang)
+    age_part = "" if state.age == "total" else " · " + ds.age_label(state.age, lang)
+    src_label = ", ".join(ds.source_label(s) for s in source_ids)
+    meta = f"{ds.offense_label(state.offense, lang)}{sex_part}{age_part} · {year}"
+    if src_label:
+        meta += f" · {t('source', lang)}: {src_label}"
+    return {
+        "place": place_name,
+        "value": fmt_value(value, m, loc) if value is not None else "—",
+        "unit": (t("per_100k", lang) if m == "rate" else t("cases", lang)) if value is not None else
+                (t("region_value_missing", lang, year=year) if place is None else t("no_data", lang)),
+        "change": (f"{fmt_change(change, loc)} {t('change_vs', lang, year=year - 1)}" if change is not None
+                   and not math.isnan(change) else ""),
+        "meta": meta,
+        "computed": computed_note,
+        "hint": t("region_headline_hint", lang) if (value is None and place is None) else "",
+        "data_date": t("data_date", lang, date=ds.build_date or ds.version),
+        "sources": source_ids,
+    }
+
+
+def footer_view(ds: query.Dataset, state: ViewState) -> dict:
+    _, table = _table(ds, state)
+    ids = set(table["source"].dropna()) | set(table.loc[table["rate_computed"], "population_source"].dropna())
+    recs = query.sources_in(ds, ids)
+    return {"sources": [{"label": r.get("citation") or r.get("publisher") or r["source_id"],
+                         "address": r.get("address") if isinstance(r.get("address"), str) and
+                         str(r.get("address")).startswith(("https://", "http://")) else None} for r in recs],
+            "version": ds.version}
+
+
+def note_text(ds: query.Dataset, note: dict, lang: str) -> str:
+    """A validation note as plain text."""
+    n = Note(**{k: note.get(k, "") for k in ("kind", "param", "value", "default")})
+    param_label = t(n.param if n.param in ("country", "level", "offense", "year", "sex", "age", "measure",
+                                           "unit", "lang") else "filters", lang)
+    default = _value_label(ds, n.param, n.default, lang) or (
+        "el valor predeterminado" if lang == "es" else "the default")
+    if n.kind == "invalid":
+        return t("note_invalid", lang, value=n.value, param=param_label, default=default)
+    if n.kind == "repeated":
+        return t("note_repeated", lang, param=param_label, default=default)
+    if n.kind == "fallback":
+        what = _value_label(ds, n.param, n.value, lang) or n.value
+        return t("note_fallback", lang, what=what, default=default)
+    if n.kind == "unit_country":
+        return t("note_unit_country", lang, country=ds.name(n.default))
+    return ""
+
+
+def _value_label(ds: query.Dataset, param: str, value: str, lang: str) -> str:
+    if value in ("", None):
+        return ""
+    if param == "offense":
+        return ds.offense_label(value, lang)
+    if param == "country":
+        return t("region", lang) if value == REGION else ds.name(value)
+    if param == "sex":
+        return t(SEX_KEYS.get(value, "sex_total"), lang)
+    if param == "age":
+        return ds.age_label(value, lang)
+    if param == "measure":
+        return t("rate" if value == "rate" else "count", lang)
+    if param == "level":
+        return t(f"level_{value}", lang) if value in ("0", "1", "2") else value
+    return value

@@ -1,0 +1,354 @@
+"""The view a URL describes: parsing, validation and changes, as pure functions.
+
+`resolve(query, catalog)` turns any query string (or mapping) into a valid `ViewState` plus notes explaining
+every value that was replaced. It never raises: unknown, hostile, repeated or oversized values fall back to the
+default for that parameter, and a note says so (rendered as plain text by the app, never as HTML).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+
+REGION = "region"
+LEVELS = (0, 1, 2)
+SEXES = ("total", "female", "male")
+MEASURES = ("rate", "count")
+LANGS = ("es", "en")
+PARAMS = ("country", "level", "offense", "year", "sex", "age", "measure", "unit", "lang")
+DEFAULT_OFFENSE = "homicide"
+MAX_QUERY_CHARS = 4096
+MAX_VALUE_CHARS = 100
+NOTE_VALUE_CHARS = 40
+_CODE = re.compile(r"^[A-Za-z0-9_\-\.]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    country: str = REGION
+    level: int = 0
+    offense: str = DEFAULT_OFFENSE
+    year: int | None = None
+    sex: str = "total"
+    age: str = "total"
+    measure: str = "rate"
+    unit: str | None = None
+    lang: str = "es"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: Mapping | None) -> "ViewState":
+        d = dict(d or {})
+        keep = {k: d[k] for k in PARAMS if k in d}
+        try:
+            return ViewState(**keep)
+        except TypeError:
+            return ViewState()
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why a value was replaced. `kind`: invalid | repeated | fallback | unit_country."""
+    kind: str
+    param: str
+    value: str = ""
+    default: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What exists in the data, as plain values (built by core.query.catalog)."""
+    countries: tuple[str, ...]
+    units: Mapping[str, tuple[int, str, str | None]]      # unit_id -> (level, country, parent_id)
+    offenses: tuple[str, ...]
+    years: tuple[int, ...]
+    ages: tuple[str, ...]
+    levels_with_units: frozenset                             # {(country, level)}
+    avail: pd.DataFrame = field(repr=False, compare=False, hash=False,
+                                default_factory=lambda: pd.DataFrame(
+                                    columns=["country", "level", "offense", "sex", "age_group", "year",
+                                             "n_units", "measure"]))
+
+    def ancestors(self, unit_id: str) -> list[str]:
+        chain: list[str] = []
+        cur: str | None = unit_id
+        while cur and cur in self.units and len(chain) < 5:
+            chain.append(cur)
+            cur = self.units[cur][2]
+        return list(reversed(chain))
+
+    def has_children(self, unit_id: str) -> bool:
+        u = self.units.get(unit_id)
+        return bool(u) and (u[1], u[0] + 1) in self.levels_with_units
+
+
+# ---------------------------------------------------------------------------------------------------
+def _short(value: object) -> str:
+    s = str(value).replace("\n", " ").replace("\r", " ")
+    return s if len(s) <= NOTE_VALUE_CHARS else s[: NOTE_VALUE_CHARS - 1] + "…"
+
+
+def _as_lists(query: str | Mapping | None) -> tuple[dict[str, list[str]], list[Note]]:
+    notes: list[Note] = []
+    if query is None:
+        return {}, notes
+    if isinstance(query, Mapping):
+        out: dict[str, list[str]] = {}
+        for k, v in list(query.items())[:64]:
+            if not isinstance(k, str):
+                continue
+            if isinstance(v, (list, tuple)):
+                out[k] = [x if isinstance(x, str) else repr(x) for x in v]
+            elif isinstance(v, str):
+                out[k] = [v]
+            else:
+                out[k] = [repr(v)]
+        return out, notes
+    if not isinstance(query, str):
+        return {}, notes
+    q = query[1:] if query.startswith("?") else query
+    if len(q) > MAX_QUERY_CHARS:
+        q = q[:MAX_QUERY_CHARS]
+    try:
+        return parse_qs(q, keep_blank_values=True, max_num_fields=64), notes
+    except ValueError:
+        return {}, [Note("invalid", "query", _short(q))]
+
+
+def _default_str(param: str) -> str:
+    d = ViewState()
+    v = getattr(d, param)
+    return "" if v is None else str(v)
+
+
+def parse(query: str | Mapping | None, cat: Catalog) -> tuple[ViewState, list[Note]]:
+    """Syntactic validation against the catalog. Unknown parameters are ignored."""
+    raw, notes = _as_lists(query)
+    vals: dict[str, object] = {}
+    for param in PARAMS:
+        if param not in raw:
+            continue
+        items = raw[param]
+        if len(items) != 1:
+            notes.append(Note("repeated", param, "", _default_str(param)))
+            continue
+        v = items[0].strip()
+        if v == "":
+            continue
+        ok, parsed = _validate(param, v, cat)
+        if ok:
+            vals[param] = parsed
+        else:
+            notes.append(Note("invalid", param, _short(v), _default_str(param)))
+    state = ViewState(**vals)  # type: ignore[arg-type]
+    # a selected unit decides the country
+    if state.unit is not None:
+        lvl, ctry, _ = cat.units[state.unit]
+        if state.country != ctry:
+            if state.country != REGION:
+                notes.append(Note("unit_country", "unit", state.unit, ctry))
+            state = replace(state, country=ctry)
+        if lvl > state.level:   # a place finer than the map: select its ancestor at the map level
+            chain = cat.ancestors(state.unit)
+            state = replace(state, unit=chain[state.level] if len(chain) > state.level else None)
+    return state, notes
+
+
+def _validate(param: str, v: str, cat: Catalog) -> tuple[bool, object]:
+    if len(v) > MAX_VALUE_CHARS:
+        return False, None
+    if param == "country":
+        if v.lower() == REGION:
+            return True, REGION
+        return (v.upper() in cat.countries), v.upper()
+    if param == "level":
+        return (re.fullmatch(r"[0-2]", v) is not None), (int(v) if re.fullmatch(r"[0-2]", v) else None)
+    if param == "year":
+        if re.fullmatch(r"[0-9]{4}", v) and int(v) in cat.years:
+            return True, int(v)
+        return False, None
+    if param == "offense":
+        return (_CODE.match(v) is not None and v in cat.offenses), v
+    if param == "sex":
+        return v in SEXES, v
+    if param == "age":
+        return (_CODE.match(v) is not None and v in cat.ages), v
+    if param == "measure":
+        return v in MEASURES, v
+    if param == "unit":
+        return (_CODE.match(v) is not None and v in cat.units), v
+    if param == "lang":
+        return v in LANGS, v
+    return False, None
+
+
+# ---------------------------------------------------------------------------------------------------
+def _rows(cat: Catalog, country: str, level: int) -> tuple[pd.DataFrame, bool]:
+    """Availability rows for the country (all for region) at the level; if none, at any level (flag False)."""
+    a = cat.avail
+    if country != REGION:
+        a = a[a["country"] == country]
+    at_level = a[a["level"] == level]
+    if len(at_level):
+        return at_level, True
+    return a, False
+
+
+def default_year(rows: pd.DataFrame) -> int | None:
+    """The latest year with data for the most countries (ties -> latest)."""
+    if rows is None or rows.empty:
+        return None
+    per = rows.groupby("year")["country"].nunique()
+    best = per.max()
+    return int(per[per == best].index.max())
+
+
+def reconcile(state: ViewState, cat: Catalog) -> tuple[ViewState, list[Note], bool]:
+    """Adjust the choices, in the order country -> offense -> measure -> sex -> age -> year, so that the selection
+    has data. Returns (state, notes, level_has_data). The level is never changed: a country without data at a
+    level is told so plainly by the map."""
+    notes: list[Note] = []
+    rows, level_has_data = _rows(cat, state.country, state.level)
+    if rows.empty:
+        return state, notes, False
+
+    def pick(param: str, col: str, current, preferred):
+        nonlocal rows
+        have = rows[col].unique().tolist()
+        if current in have:
+            rows = rows[rows[col] == current]
+            return current
+        new = next((p for p in preferred if p in have), None)
+        if new is None:
+            new = sorted(have)[0]
+        notes.append(Note("fallback", param, str(current), str(new)))
+        rows = rows[rows[col] == new]
+        return new
+
+    offense = pick("offense", "offense", state.offense, (DEFAULT_OFFENSE,) + tuple(cat.offenses))
+    measure = pick("measure", "measure", state.measure, MEASURES)
+    sex = pick("sex", "sex", state.sex, SEXES)
+    age = pick("age", "age_group", state.age, ("total",) + tuple(cat.ages))
+    years = set(rows["year"].tolist())
+    year = state.year
+    if year not in years:
+        new_year = default_year(rows)
+        if year is not None:
+            notes.append(Note("fallback", "year", str(year), str(new_year)))
+        year = new_year
+    new = replace(state, offense=offense, measure=measure, sex=sex, age=age, year=year)
+    return new, notes, level_has_data
+
+
+def resolve(query: str | Mapping | None, cat: Catalog) -> tuple[ViewState, list[Note], bool]:
+    """parse + reconcile: any input -> a valid state with data, the notes, and whether the level has data."""
+    state, notes = parse(query, cat)
+    state, more, has = reconcile(state, cat)
+    return state, notes + more, has
+
+
+def to_query(state: ViewState) -> str:
+    """Canonical query string (without '?'), stable parameter order."""
+    pairs = [("country", state.country), ("level", state.level), ("offense", state.offense)]
+    if state.year is not None:
+        pairs.append(("year", state.year))
+    pairs += [("sex", state.sex), ("age", state.age), ("measure", state.measure)]
+    if state.unit:
+        pairs.append(("unit", state.unit))
+    pairs.append(("lang", state.lang))
+    return urlencode(pairs)
+
+
+# ---------------------------------------------------------------------------------------------------
+def options(state: ViewState, cat: Catalog) -> dict[str, dict]:
+    """For each control: {value: has_data} given the choices above it (country -> offense -> measure -> sex ->
+    age -> year). Levels: {level: (has_units, has_data)}; countries: {iso3: has data for the offense}."""
+    a = cat.avail
+    out: dict[str, dict] = {}
+    off_rows = a[a["offense"] == state.offense]
+    have_c = set(off_rows["country"].unique())
+    out["country"] = {c: (c in have_c) for c in cat.countries}
+    ctry_rows = a if state.country == REGION else a[a["country"] == state.country]
+    lv = {}
+    for level in LEVELS:
+        if state.country == REGION:
+            has_units = any((c, level) in cat.levels_with_units for c in cat.countries)
+        else:
+            has_units = (state.country, level) in cat.levels_with_units
+        r = ctry_rows[(ctry_rows["level"] == level) & (ctry_rows["offense"] == state.offense)]
+        lv[level] = (has_units, bool(len(r)))
+    out["level"] = lv
+    rows, _ = _rows(cat, state.country, state.level)
+    out["offense"] = {o: (o in set(rows["offense"])) for o in cat.offenses}
+    rows = rows[rows["offense"] == state.offense]
+    out["measure"] = {m: (m in set(rows["measure"])) for m in MEASURES}
+    rows = rows[rows["measure"] == state.measure]
+    out["sex"] = {s: (s in set(rows["sex"])) for s in SEXES}
+    rows = rows[rows["sex"] == state.sex]
+    out["age"] = {g: (g in set(rows["age_group"])) for g in ("total",) + tuple(cat.ages)}
+    rows = rows[rows["age_group"] == state.age]
+    have_y = set(rows["year"].tolist())
+    out["year"] = {y: (y in have_y) for y in cat.years}
+    return out
+
+
+def apply_change(state: ViewState, param: str, value: object, cat: Catalog) -> ViewState:
+    """The state after the user changes one control (before reconcile). Bad values leave the state unchanged."""
+    if param not in PARAMS or value is None:
+        return state
+    ok, parsed = _validate(param, str(value), cat)
+    if not ok:
+        return state
+    if param == "country":
+        if parsed == state.country:
+            return state
+        if parsed == REGION:
+            return replace(state, country=REGION, level=0, unit=None)
+        return replace(state, country=parsed, unit=parsed, level=max(state.level, 1))
+    if param == "level":
+        level = int(parsed)  # type: ignore[arg-type]
+        unit = state.unit
+        if unit:
+            chain = cat.ancestors(unit)
+            u_level = cat.units[unit][0]
+            if u_level > level:
+                unit = chain[level] if len(chain) > level else None
+        if level == 0 and state.country != REGION:
+            unit = state.country
+        return replace(state, level=level, unit=unit)
+    return replace(state, **{param: parsed})
+
+
+def apply_click(state: ViewState, unit_id: object, cat: Catalog) -> ViewState:
+    """Clicking a unit on the map: a country or department drills down to its children (when it has any);
+    a municipality (or a unit without children) becomes the selected place."""
+    if not isinstance(unit_id, str) or unit_id not in cat.units:
+        return state
+    level, country, _ = cat.units[unit_id]
+    if level == state.level and level < 2 and cat.has_children(unit_id):
+        return replace(state, country=country, level=level + 1, unit=unit_id)
+    return replace(state, country=country, unit=unit_id)
+
+
+def crumbs(state: ViewState, cat: Catalog) -> list[tuple[str, ViewState]]:
+    """Breadcrumb: [(region|unit_id, state to go there)] from the region down to the selected place."""
+    out = [(REGION, replace(state, country=REGION, level=0, unit=None))]
+    if state.country == REGION:
+        return out
+    chain = cat.ancestors(state.unit) if state.unit else [state.country]
+    for uid in chain:
+        lvl = cat.units[uid][0]
+        if lvl < 2 and cat.has_children(uid):
+            target = replace(state, country=cat.units[uid][1], level=lvl + 1, unit=uid)
+        else:
+            target = replace(state, unit=uid)
+        out.append((uid, target))
+    return out

@@ -1,0 +1,1 @@
+"""Components of the page. Layout functions know no data: they receive labels and option lists."""
