@@ -34,10 +34,11 @@ def _truthy(value: str | None) -> bool:
 
 
 def clean_frame_ancestors(raw: str | None) -> str:
-    tokens = [t for t in (raw or "*").split() if _FRAME_TOKEN.match(t)]
-    if not tokens:
-        return "'none'"
-    return " ".join(tokens[:20])
+    """A safe frame-ancestors source list; anything that does not parse falls back to 'self'."""
+    tokens = (raw or "*").split()
+    if not tokens or len(tokens) > 20 or not all(_FRAME_TOKEN.match(t) for t in tokens):
+        return "'self'"
+    return " ".join(tokens)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

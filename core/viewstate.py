@@ -180,7 +180,7 @@ def _validate(param: str, v: str, cat: Catalog) -> tuple[bool, object]:
     if param == "sex":
         return v in SEXES, v
     if param == "age":
-        return (_CODE.match(v) is not None and v in cat.ages), v
+        return (v == "total" or (_CODE.match(v) is not None and v in cat.ages)), v
     if param == "measure":
         return v in MEASURES, v
     if param == "unit":

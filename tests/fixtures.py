@@ -38,6 +38,7 @@ SOURCES = [
     ("cr_oij", "OIJ", "Estadísticas Policiales", 1, "facts"),
     ("hn_sepol", "SEPOL", "Homicidios por departamento", 1, "facts"),
     ("unodc", "UNODC", "Intentional homicide", 2, "facts"),
+    ("gt_pnc", "PNC Guatemala", "Víctimas por municipio", 1, "facts"),
     ("cr_inec", "INEC Costa Rica", "Proyecciones de población", 1, "population"),
     ("wb", "World Bank", "Population, total", 2, "population"),
 ]
@@ -68,6 +69,8 @@ INEC_POP = {
            "CRI-201": 250_000},
     2022: {"CRI": 5_150_000, "CR-SJ": 1_580_000, "CR-A": 990_000},
 }
+# PNC Guatemala 2023, municipalities, count only: a tie (both rank 1)
+PNC_2023 = {"GTM-301": 50, "GTM-302": 50}
 # SEPOL 2019, Honduras departments, count and published rate
 SEPOL_2019 = {"HN-FM": (1000, 59.5), "HN-CR": (800, 40.1)}
 
@@ -110,6 +113,8 @@ def write_fixture_dataset(directory: Path) -> Path:
         fact(u, 2023, "homicide", n, None, "cr_oij", sex="female")
     for u, n in OIJ_THEFT_2023.items():
         fact(u, 2023, "theft", n, None, "cr_oij")
+    for u, n in PNC_2023.items():
+        fact(u, 2023, "homicide", n, None, "gt_pnc")
     for u, (n, r) in SEPOL_2019.items():
         fact(u, 2019, "homicide", n, r, "hn_sepol")
     # a monthly row (must be ignored by the annual views)

@@ -1,0 +1,76 @@
+"""Flask routes of the app: health, GeoJSON, CSV download, security headers; bad input never gives a 500."""
+import json
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from settings import Settings, clean_frame_ancestors, load_settings
+
+
+@pytest.fixture(scope="module")
+def client(fixture_dir):
+    import app as app_module
+    s = Settings(data_dir=fixture_dir, debug=False, redis_url=None, frame_ancestors="'self' https://example.org",
+                 cache_timeout=60, host="127.0.0.1", port=0)
+    return app_module.create_app(s).server.test_client()
+
+
+def test_settings_defaults():
+    s = load_settings({})
+    assert s.debug is False and s.redis_url is None and s.frame_ancestors == "*"
+    assert s.data_dir.name == "processed"
+    assert load_settings({"OBS_DEBUG": "1"}).debug is True
+    assert clean_frame_ancestors("'self'; script-src *") == "'self'"
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json["status"] == "ok"
+
+
+def test_security_headers(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    csp = r.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://example.org" in csp and "default-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_geojson_route(client):
+    r = client.get("/geo/level-1.json?country=CRI", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"
+    assert "max-age" in r.headers["Cache-Control"]
+    plain = client.get("/geo/level-1.json?country=cri")
+    ids = {f["id"] for f in json.loads(plain.data)["features"]}
+    assert ids == {"CR-SJ", "CR-A"}
+    etag = plain.headers["ETag"]
+    assert client.get("/geo/level-1.json?country=CRI", headers={"If-None-Match": etag}).status_code == 304
+    for bad in ["/geo/level-7.json", "/geo/level-1.json?country=../../etc", "/geo/level-1.json?country=%00"]:
+        assert client.get(bad).status_code == 404
+
+
+def test_download_route(client):
+    r = client.get("/download/view.csv?country=CRI&level=1&year=2023&unit=CRI")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert "attachment" in r.headers["Content-Disposition"]
+    text = r.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("unit_id,name,country,level,value")
+    assert "CR-SJ,San José,CRI,1,18.7500" in text
+
+
+def test_download_hostile_values_fall_back(client):
+    r = client.get("/download/view.csv?year=" + quote("<script>") + "&level=99&country=x&country=y")
+    assert r.status_code == 200
+    assert "<script>" not in r.data.decode("utf-8-sig")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_fuzz_routes_never_500(client, raw):
+    for path in ("/download/view.csv?", "/geo/level-0.json?country="):
+        r = client.get(path + quote(raw, safe="=&"))
+        assert r.status_code in (200, 404)

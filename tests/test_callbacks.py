@@ -1,0 +1,83 @@
+"""Callbacks called as functions (no server): the URL sync, the map (full figure vs Patch), text and ranking."""
+import pytest
+from dash import Patch, no_update
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+from core import ids, query
+
+
+@pytest.fixture(scope="module")
+def cb(fixture_dir):
+    query.set_default_data_dir(fixture_dir)
+    from callbacks import main
+    return main
+
+
+def _trigger(prop_id, value=None):
+    context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": value}]))
+
+
+def _sync(cb, search, trigger=None, **controls):
+    vals = dict(country=None, level=None, offense=None, year=None, sex=None, age=None, measure=None) | controls
+    _trigger(f"{trigger}.value" if trigger else f"{ids.URL}.search", None)
+    out = cb.sync_view(search, vals["country"], vals["level"], vals["offense"], vals["year"], vals["sex"],
+                       vals["age"], vals["measure"], None)
+    return out
+
+
+def test_sync_from_url_does_not_rewrite_url(cb):
+    out = _sync(cb, "?country=CRI&level=1&year=2023")
+    assert out[0] is no_update
+    assert out[1:8] == ("CRI", 1, "homicide", 2023, "total", "total", "rate")
+    store = out[-1]
+    assert store["state"]["country"] == "CRI" and store["notes"] == []
+
+
+def test_sync_control_change_writes_url(cb):
+    out = _sync(cb, "?country=CRI&level=1&year=2023", trigger=ids.OFFENSE, offense="theft")
+    assert out[0].startswith("?country=CRI&level=1&offense=theft&year=2023")
+    year_opts = out[8 + 3]
+    assert {o["value"]: o["disabled"] for o in year_opts}[2019] is True
+
+
+def test_sync_map_click_drills_down(cb):
+    _trigger(f"{ids.MAP}.clickData")
+    out = cb.sync_view("?year=2022", None, None, None, None, None, None, None, {"points": [{"location": "CRI"}]})
+    assert "country=CRI&level=1" in out[0] and "unit=CRI" in out[0]
+
+
+def test_sync_hostile_url_shows_note(cb):
+    out = _sync(cb, "?year=%3Cscript%3E")
+    assert out[4] == 2022
+    assert out[-1]["notes"][0]["kind"] == "invalid"
+
+
+def test_map_full_then_patch(cb):
+    store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CRI")[-1]
+    fig, meta, legend, note = cb.update_map(store, None)
+    assert isinstance(fig, dict) and fig["data"][1]["geojson"].startswith("/geo/level-1.json?country=CRI")
+    assert note == ""
+    store2 = _sync(cb, "?country=CRI&level=1&year=2022&unit=CRI")[-1]
+    fig2, meta2, _, _ = cb.update_map(store2, meta)
+    assert isinstance(fig2, Patch)
+    assert meta2 == meta
+    store3 = _sync(cb, "?country=GTM&level=1&year=2023&unit=GTM")[-1]
+    fig3, _, _, note3 = cb.update_map(store3, meta2)
+    assert isinstance(fig3, dict)   # another country: new GeoJSON, full figure
+    assert "Guatemala" in note3     # no data at this level for Guatemala, said plainly
+    assert cb.update_map(None, None)[0] is no_update
+
+
+def test_text_and_ranking(cb):
+    store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en")[-1]
+    place, value, unit, change, meta, crumb, notes, footer, dl, lang = cb.update_text(store)
+    assert place == "San José" and value == "18.8" and unit == "per 100,000 people"
+    assert change.startswith("▲ 6 %")
+    assert dl.startswith("/download/view.csv?country=CRI&level=1")
+    assert "lang=es" in lang and "unit=CR-SJ" in lang
+    rows, cols, locale, title, note = cb.update_ranking(store)
+    assert [r["unit_id"] for r in rows] == ["CR-SJ", "CR-A"]
+    assert locale == {"decimal": ".", "group": ","}
+    fig, series_notes = cb.update_series(store)
+    assert [t["name"] for t in fig["data"]] == ["San José", "Costa Rica", "Region"]

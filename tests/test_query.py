@@ -1,0 +1,118 @@
+"""core.query on the synthetic fixture; every expectation is computed by hand from tests/fixtures.py constants."""
+import math
+
+import pandas as pd
+import pytest
+
+from core import query
+from tests import fixtures as fx
+
+
+def test_loads_once_per_dir(fixture_dir, ds):
+    assert query.get_dataset(fixture_dir) is ds
+
+
+def test_missing_data_is_a_clear_error(tmp_path):
+    with pytest.raises(query.DataError, match="units.parquet"):
+        query.get_dataset(tmp_path / "nothing-here")
+
+
+def test_best_source_per_measure(ds):
+    # CRI 2022: rate from UNODC (only rate source), count from OIJ (only count source)
+    row = query.unit_value(ds, "CRI", "homicide", 2022, "total", "total", "rate")
+    assert row["rate"] == pytest.approx(fx.UNODC_RATE["CRI"][2022])
+    assert row["rate_source"] == "unodc" and not row["rate_computed"]
+    assert row["count"] == fx.OIJ_COUNT_2022["CRI"] and row["count_source"] == "cr_oij"
+
+
+def test_monthly_rows_ignored(ds):
+    row = query.unit_value(ds, "CRI", "homicide", 2023, "total", "total", "count")
+    assert row["count"] == fx.OIJ_COUNT_2023["CRI"]  # not the January row (40)
+
+
+def test_computed_rate_uses_best_population(ds):
+    row = query.unit_value(ds, "CR-SJ", "homicide", 2023, "total", "total", "rate")
+    assert row["rate_computed"]
+    assert row["population_source"] == "cr_inec"
+    assert row["rate"] == pytest.approx(300 / 1_600_000 * 1e5)
+    # national population: INEC (priority 1) wins over World Bank (priority 2)
+    theft = query.unit_value(ds, "CRI", "theft", 2023, "total", "total", "rate")
+    assert theft["population"] == fx.INEC_POP[2023]["CRI"]
+    assert theft["rate"] == pytest.approx(7500 / 5_200_000 * 1e5)
+
+
+def test_no_rate_without_population(ds):
+    # female counts exist for CR-SJ 2023 but no female population: no rate, never a zero
+    assert query.unit_value(ds, "CR-SJ", "homicide", 2023, "female", "total", "rate") is None
+    assert query.unit_value(ds, "CR-SJ", "homicide", 2023, "female", "total", "count")["count"] == 40
+
+
+def test_map_table_scope_rank_and_change(ds):
+    t = query.map_table(ds, 1, "CRI", "homicide", 2023, "total", "total", "rate")
+    assert list(t["unit_id"]) == ["CR-SJ", "CR-A"]
+    assert list(t["rank"]) == [1, 2]
+    # change vs 2022 only from the same source (OIJ both years): 18.75 vs 280/1.58M
+    prev = 280 / 1_580_000 * 1e5
+    assert t.loc[0, "change_pct"] == pytest.approx((18.75 - prev) / prev * 100)
+
+
+def test_no_change_across_sources(ds):
+    # CRI level 0 rate: 2023 and 2022 both UNODC -> change exists; a count from OIJ in 2023 vs none in 2022? both OIJ
+    t = query.map_table(ds, 0, None, "homicide", 2023, "total", "total", "rate")
+    row = t.set_index("unit_id").loc["CRI"]
+    assert row["change_pct"] == pytest.approx((17.2 - 12.6) / 12.6 * 100)
+    # Honduras has no 2023 value: present, NaN value, no rank
+    hnd = t.set_index("unit_id").loc["HND"]
+    assert math.isnan(hnd["value"]) and pd.isna(hnd["rank"])
+
+
+def test_ties_share_a_rank(ds):
+    t = query.map_table(ds, 2, "GTM", "homicide", 2023, "total", "total", "count")
+    assert sorted(t["rank"].tolist()) == [1, 1]
+
+
+def test_focus_and_scope(ds):
+    assert query.focus_of(ds, 0, "CRI", "CRI") is None
+    assert query.focus_of(ds, 1, "CRI", "CRI") == "CRI"
+    assert query.focus_of(ds, 2, "CRI", "CR-SJ") == "CR-SJ"
+    assert query.focus_of(ds, 2, "CRI", "CRI-101") == "CR-SJ"   # a municipality is seen inside its department
+    assert query.focus_of(ds, 1, "region", None) is None
+    assert set(query.scope_units(ds, 2, "CR-SJ")) == {"CRI-101", "CRI-102"}
+    assert set(query.scope_units(ds, 2, "CRI")) == {"CRI-101", "CRI-102", "CRI-201"}
+    assert len(query.scope_units(ds, 1, None)) == 7
+
+
+def test_region_series_only_where_honest(ds):
+    reg = query.region_series(ds, "homicide", "total", "total", "rate").set_index("year")
+    # 2023 has no Honduras value: no regional figure
+    assert 2023 not in reg.index
+    num = sum(fx.UNODC_RATE[c][2022] * (fx.INEC_POP[2022]["CRI"] if c == "CRI" else fx.WB_POP[c][2022])
+              for c in fx.UNODC_RATE)
+    den = sum((fx.INEC_POP[2022]["CRI"] if c == "CRI" else fx.WB_POP[c][2022]) for c in fx.UNODC_RATE)
+    assert reg.loc[2022, "value"] == pytest.approx(num / den)
+    # counts: never a regional sum when countries lack counts
+    assert query.region_series(ds, "homicide", "total", "total", "count").empty
+
+
+def test_unit_series(ds):
+    s = query.unit_series(ds, "CRI", "homicide", "total", "total", "rate")
+    assert s["year"].tolist() == [2019, 2020, 2021, 2022, 2023]
+    assert s["value"].tolist() == pytest.approx([fx.UNODC_RATE["CRI"][y] for y in range(2019, 2024)])
+
+
+def test_geojson_served_once_per_level(ds):
+    import json
+    blob = query.geojson(ds, 1, "CRI")
+    fc = json.loads(blob.body)
+    assert {f["id"] for f in fc["features"]} == {"CR-SJ", "CR-A"}
+    assert fc["features"][0]["properties"]["name"] in {"San José", "Alajuela"}
+    assert query.geojson(ds, 2, "BLZ") is None
+    region = json.loads(query.geojson(ds, 0, "region").body)
+    assert len(region["features"]) == 4
+
+
+def test_catalog(ds):
+    cat = query.catalog(ds)
+    assert cat.countries == ("CRI", "SLV", "GTM", "HND")   # by name
+    assert cat.units["CRI-101"] == (2, "CRI", "CR-SJ")
+    assert ("SLV", 2) not in cat.levels_with_units
