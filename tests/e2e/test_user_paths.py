@@ -1,0 +1,177 @@
+"""End to end: gunicorn + headless Chromium through the user paths (synthetic fixture data)."""
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.e2e
+T = 20_000
+
+
+def wait_map(page, n_locations_min=1):
+    page.wait_for_function(
+        """(n) => { const gd = document.querySelector('#map .js-plotly-plot') || document.querySelector('#map');
+                    return gd && gd.data && gd.data.length === 3 && gd.data[1].locations.length >= n
+                           && document.querySelector('#map .maplibregl-canvas, #map canvas'); }""",
+        arg=n_locations_min, timeout=T)
+
+
+def wait_text(page, selector, text):
+    page.wait_for_function("([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
+                           arg=[selector, text], timeout=T)
+
+
+def query_of(page) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def map_click(page, location):
+    """A Plotly click on a unit, dispatched through Plotly's own event (pixel clicks on WebGL are flaky)."""
+    page.evaluate("""(loc) => {
+        const gd = document.querySelector('#map .js-plotly-plot');
+        const tr = gd.data.findIndex(t => t.name === 'data' && t.locations.includes(loc));
+        const i = gd.data[tr].locations.indexOf(loc);
+        gd.emit('plotly_click', {points: [{curveNumber: tr, pointNumber: i, pointIndex: i, location: loc,
+                                           z: gd.data[tr].z[i], data: gd.data[tr], fullData: gd._fullData[tr]}]});
+    }""", location)
+
+
+def click_and_wait(page, location, condition, tries=4):
+    """Click a unit and wait for the URL to satisfy `condition` (JS); retried because a click dispatched while
+    Dash is still applying the previous figure can be dropped by the graph."""
+    for _ in range(tries):
+        map_click(page, location)
+        try:
+            page.wait_for_function(condition, timeout=5000)
+            return
+        except Exception:
+            continue
+    raise AssertionError(f"clicking {location} did not lead to {condition}")
+
+
+def test_default_view(page, server_url):
+    page.goto(server_url + "/")
+    wait_map(page, 4)
+    # region 2022 = sum(rate*pop)/sum(pop) by hand = 19.9; Honduras has no 2023 so the default year is 2022
+    wait_text(page, "#headline-value", "19.9")
+    assert "2022" in page.inner_text("#headline-meta") and "UNODC" in page.inner_text("#headline-meta")
+    assert "Sin datos" not in page.inner_text("#map-legend")
+    assert page.inner_text("#ranking-title").startswith("Clasificación")
+    rows = page.locator("#ranking tbody tr")
+    assert rows.count() >= 5   # header row + 4 countries
+    assert not [e for e in page.errors if "Content Security Policy" in e or "Refused" in e]
+
+
+def test_filters_click_drill_breadcrumb_back(page, server_url):
+    page.goto(server_url + "/?year=2023")
+    wait_map(page, 3)
+    # Honduras has no 2023 value: grey and labelled
+    wait_text(page, "#map-legend", "Sin datos")
+    # choose a measure by keyboard-accessible radio
+    page.get_by_label("Número de casos").check()
+    page.wait_for_function("() => location.search.includes('measure=count')", timeout=T)
+    page.get_by_label("Tasa por 100 000 hab.").check()
+    page.wait_for_function("() => location.search.includes('measure=rate')", timeout=T)
+    # click Costa Rica on the map: drills down to its provinces
+    click_and_wait(page, "CRI", "() => location.search.includes('country=CRI') && location.search.includes('level=1')")
+    wait_text(page, "#breadcrumb", "Costa Rica")
+    wait_map(page, 2)
+    wait_text(page, "#ranking", "San José")
+    # click a province: its cantons, the province selected, series vs country and region
+    click_and_wait(page, "CR-SJ", "() => location.search.includes('unit=CR-SJ') && location.search.includes('level=2')")
+    wait_text(page, "#breadcrumb", "San José")
+    wait_text(page, "#headline-place", "San José")
+    wait_text(page, "#headline-value", "18,8")   # 300 / 1.6M * 1e5, Costa Rica writes a decimal comma
+    names = page.evaluate("() => document.querySelector('#series .js-plotly-plot').data.map(t => t.name)")
+    assert names[:2] == ["San José", "Costa Rica"]
+    # breadcrumb goes back up
+    page.locator("#breadcrumb a", has_text="Región").click()
+    page.wait_for_function("() => location.search.includes('country=region') && location.search.includes('level=0')",
+                           timeout=T)
+    wait_text(page, "#headline-place", "Región")
+    # browser back returns to the province view
+    page.go_back()
+    page.wait_for_function("() => location.search.includes('unit=CR-SJ')", timeout=T)
+    wait_text(page, "#headline-place", "San José")
+
+
+def test_language_switch_keeps_view(page, server_url):
+    page.goto(server_url + "/?country=CRI&level=1&year=2023&unit=CR-SJ&measure=rate")
+    wait_text(page, "#headline-value", "18,8")
+    page.click("#lang-link")
+    page.wait_for_function("() => location.search.includes('lang=en')", timeout=T)
+    wait_text(page, ".obs-title", "Citizen Security Observatory")
+    wait_text(page, "#headline-value", "18.8")     # English: decimal point
+    wait_text(page, "#headline-unit", "per 100,000")
+    q = query_of(page)
+    assert (q["country"], q["level"], q["unit"], q["year"]) == ("CRI", "1", "CR-SJ", "2023")
+    assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_copied_link_reopens_same_view(browser, page, server_url):
+    page.goto(server_url + "/")
+    wait_map(page, 4)
+    wait_text(page, "#headline-value", "19.9")
+    click_and_wait(page, "CRI", "() => location.search.includes('country=CRI')")
+    wait_map(page, 2)
+    wait_text(page, "#headline-place", "Costa Rica")
+    link = page.url
+    headline = page.inner_text("#headline-value")
+    other = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    other.goto(link)
+    wait_text(other, "#headline-place", "Costa Rica")
+    assert other.inner_text("#headline-value") == headline
+    wait_map(other, 1)
+    locs = other.evaluate("() => { const d = document.querySelector('#map .js-plotly-plot').data;"
+                          " return d[0].locations.concat(d[1].locations).sort(); }")
+    assert locs == sorted(["CR-SJ", "CR-A"])
+    assert "2022" in other.inner_text("#ctl-year")
+    assert other.locator("#ctl-level input:checked").count() == 1
+    other.context.close()
+
+
+def test_hostile_link_shows_note_not_error(page, server_url):
+    page.goto(server_url + "/?year=%3Cscript%3Ealert(1)%3C/script%3E&level=999")
+    wait_text(page, "#notes", "no es válido")
+    assert page.locator("#notes script").count() == 0
+    wait_text(page, "#headline-value", "19.9")
+
+
+def test_download_csv_matches_parquet(page, server_url, fixture_dir):
+    page.goto(server_url + "/?country=CRI&level=2&unit=CRI&year=2023")
+    wait_map(page, 3)
+    page.wait_for_function("() => document.querySelector('#download-link').href.includes('level=2')", timeout=T)
+    with page.expect_download() as dl:
+        page.click("#download-link")
+    path = dl.value.path()
+    text = open(path, encoding="utf-8-sig").read()
+    rows = {r["unit_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    facts = pd.read_parquet(fixture_dir / "facts.parquet")
+    pop = pd.read_parquet(fixture_dir / "population.parquet")
+    assert set(rows) == {"CRI-101", "CRI-102", "CRI-201"}
+    for uid, r in rows.items():
+        c = facts[(facts.unit_id == uid) & (facts.year == 2023) & (facts.offense == "homicide")
+                  & (facts.sex == "total") & (facts.age_group == "total")]["count"].dropna().iloc[0]
+        p = pop[(pop.unit_id == uid) & (pop.year == 2023)]["population"].iloc[0]
+        assert float(r["count"]) == float(c)
+        assert float(r["value"]) == pytest.approx(float(c) / float(p) * 1e5, abs=1e-4)
+
+
+def test_phone_drawer(browser, server_url):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = ctx.new_page()
+    pg.goto(server_url + "/")
+    pg.wait_for_function("() => document.querySelector('#headline-value') && "
+                         "document.querySelector('#headline-value').innerText.length > 0", timeout=T)
+    assert not pg.locator("#ctl-country").is_visible()
+    pg.click("#filters-open")
+    pg.wait_for_function("() => document.querySelector('#filters-drawer').classList.contains('show')", timeout=T)
+    pg.get_by_label("Número de casos").check()
+    pg.wait_for_function("() => location.search.includes('measure=count')", timeout=T)
+    pg.click("#filters-close")
+    pg.wait_for_function("() => !document.querySelector('#filters-drawer').classList.contains('show')", timeout=T)
+    ctx.close()
