@@ -52,9 +52,12 @@ def control_options(ds: query.Dataset, state: ViewState) -> dict[str, list[dict]
 
 
 def _result(ds: query.Dataset, state: ViewState, notes: list[Note], has: bool, search: str | None) -> SyncResult:
+    from core.cache import memo
+
     values = {c: getattr(state, c) for c in CONTROLS}
-    return SyncResult(state=state, notes=notes, level_has_data=has, search=search, values=values,
-                      options=control_options(ds, state))
+    opts = memo("options", (str(ds.data_dir), ds.version) + tuple(state.to_dict().values()),
+                lambda: control_options(ds, state))
+    return SyncResult(state=state, notes=notes, level_has_data=has, search=search, values=values, options=opts)
 
 
 def sync(ds: query.Dataset, trigger: str | None, search: str | None, values: dict | None = None,

@@ -84,6 +84,8 @@ def legend_items(values: np.ndarray, bins: list[float], measure: str, locale: st
                 label = fmt_value(hi, measure, locale)
             else:
                 start = lo if i == 0 else bins[i - 1]
+                if measure == "count" and i > 0 and float(start).is_integer():
+                    start = start + 1   # counts are whole numbers: 0–1, 2–3, 4–7 (no shared bounds)
                 label = f"{fmt_value(start, measure, locale)} – {fmt_value(hi, measure, locale)}"
             items.append({"color": colors[i], "label": label})
     if n_missing:
@@ -239,7 +241,7 @@ def series_figure(lines: list[dict], *, measure: str, lang: str, separators: str
                              f"{t('source', lang)}: %{{customdata}}<extra></extra>",
         })
         ys.extend(v for v in ln["values"] if v is not None)
-    all_years = sorted({y for ln in lines for y in ln["years"]})
+    all_years = sorted({y for ln in lines for y, v in zip(ln["years"], ln["values"]) if v is not None})
     xaxis = {"tickformat": "d", "showgrid": False, "fixedrange": True, "tickfont": {"size": 13}}
     if all_years:
         xaxis["range"] = [min(all_years) - 0.5, max(all_years) + 0.5]

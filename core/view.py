@@ -107,8 +107,11 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
                 srcs.add(s)
             else:
                 srcs.update(s)
-        lines.append({"name": name, "years": [int(y) for y in df["year"]],
-                      "values": [round(float(v), 2) for v in df["value"]], "sources": sources})
+        by_year = {int(y): (round(float(v), 2), src) for y, v, src in zip(df["year"], df["value"], sources)}
+        years = list(range(min(by_year), max(by_year) + 1))   # missing years as gaps, never joined
+        lines.append({"name": name, "years": years,
+                      "values": [by_year[y][0] if y in by_year else None for y in years],
+                      "sources": [by_year[y][1] if y in by_year else "" for y in years]})
 
     region = query.region_series(ds, state.offense, state.sex, state.age, m)
     if place is not None:
@@ -131,7 +134,7 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
                                      & (ds.avail["measure"] == m), "year"])
         if set(region["year"]) != all_years:
             notes.append(t("region_partial", lang, years=_year_ranges(region["year"].tolist())))
-    per_line_srcs = {s for ln in lines[:1] for s in ln["sources"]}
+    per_line_srcs = {s for ln in lines[:1] for s in ln["sources"] if s}
     if place is not None and len(per_line_srcs) > 1:
         notes.append(t("series_mixed", lang, sources=", ".join(sorted(per_line_srcs))))
     fig = figures.series_figure(lines, measure=m, lang=lang, separators=plotly_separators(locale_of(state)),
@@ -142,7 +145,8 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
             color = "#111111" if is_region else OKABE_ITO[i % len(OKABE_ITO)]
             tr["line"] = {"color": color, "width": 4 if is_region else 2, "dash": "dash" if is_region else "solid"}
             tr["marker"] = {"size": 6, "color": color}
-        fig["layout"]["legend"]["font"] = {"size": 12}
+        fig["layout"]["legend"] = {"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 12}}
+        fig["layout"]["margin"]["r"] = 4
     return {"figure": fig, "notes": notes, "sources": sorted(srcs)}
 
 

@@ -273,28 +273,32 @@ def options(state: ViewState, cat: Catalog) -> dict[str, dict]:
     age -> year). Levels: {level: (has_units, has_data)}; countries: {iso3: has data for the offense}."""
     a = cat.avail
     out: dict[str, dict] = {}
-    off_rows = a[a["offense"] == state.offense]
+    off_rows = a[a["offense"].to_numpy() == state.offense]
     have_c = set(off_rows["country"].unique())
     out["country"] = {c: (c in have_c) for c in cat.countries}
-    ctry_rows = a if state.country == REGION else a[a["country"] == state.country]
+    ctry_rows = off_rows if state.country == REGION else off_rows[off_rows["country"].to_numpy() == state.country]
+    levels_with_data = set(ctry_rows["level"].unique().tolist())
     lv = {}
     for level in LEVELS:
         if state.country == REGION:
             has_units = any((c, level) in cat.levels_with_units for c in cat.countries)
         else:
             has_units = (state.country, level) in cat.levels_with_units
-        r = ctry_rows[(ctry_rows["level"] == level) & (ctry_rows["offense"] == state.offense)]
-        lv[level] = (has_units, bool(len(r)))
+        lv[level] = (has_units, level in levels_with_data)
     out["level"] = lv
     rows, _ = _rows(cat, state.country, state.level)
-    out["offense"] = {o: (o in set(rows["offense"])) for o in cat.offenses}
-    rows = rows[rows["offense"] == state.offense]
-    out["measure"] = {m: (m in set(rows["measure"])) for m in MEASURES}
-    rows = rows[rows["measure"] == state.measure]
-    out["sex"] = {s: (s in set(rows["sex"])) for s in SEXES}
-    rows = rows[rows["sex"] == state.sex]
-    out["age"] = {g: (g in set(rows["age_group"])) for g in ("total",) + tuple(cat.ages)}
-    rows = rows[rows["age_group"] == state.age]
+    have = set(rows["offense"].unique())
+    out["offense"] = {o: (o in have) for o in cat.offenses}
+    rows = rows[rows["offense"].to_numpy() == state.offense]
+    have = set(rows["measure"].unique())
+    out["measure"] = {m: (m in have) for m in MEASURES}
+    rows = rows[rows["measure"].to_numpy() == state.measure]
+    have = set(rows["sex"].unique())
+    out["sex"] = {s: (s in have) for s in SEXES}
+    rows = rows[rows["sex"].to_numpy() == state.sex]
+    have = set(rows["age_group"].unique())
+    out["age"] = {g: (g in have) for g in ("total",) + tuple(cat.ages)}
+    rows = rows[rows["age_group"].to_numpy() == state.age]
     have_y = set(rows["year"].tolist())
     out["year"] = {y: (y in have_y) for y in cat.years}
     return out
