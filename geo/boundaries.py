@@ -44,7 +44,7 @@ EXPECTED_COUNTS: Mapping[int, Mapping[str, int]] = {
     2: {"CRI": 81, "DOM": 152, "GTM": 333, "HND": 301, "NIC": 144, "PAN": 76, "SLV": 263},
 }
 GRID_SIZE: float = 1e-4  # degrees, ~11 m: the precision of every output coordinate
-SIMPLIFY_TOLERANCE: float = 0.0035  # degrees, ~390 m; chosen by measurement, see docs/GEOMETRY.md
+SIMPLIFY_TOLERANCE: float = 0.005  # degrees (~540 m E-W here), Visvalingam area tol^2; see docs/GEOMETRY.md
 GAP_WIDTH: float = 0.01  # degrees: enclosed gaps narrower than this are merged into a neighbour
 SNAP_DISTANCE: float = -1.0  # let GEOS choose a tiny node-snapping distance
 EQUAL_AREA_CRS: str = "EPSG:6933"  # only for reporting areas in km2
@@ -70,6 +70,27 @@ class Leaves:
 # --------------------------------------------------------------------------------------------
 # reading and validation
 # --------------------------------------------------------------------------------------------
+
+
+def snap_to_grid(geoms: np.ndarray | shapely.Geometry) -> np.ndarray | shapely.Geometry:
+    """Round every vertex to the GRID_SIZE grid (valid output).
+
+    The precision is first reset to floating: GEOS skips set_precision on geometries that already
+    carry the requested precision model, even when an operation added off-grid vertices.
+    """
+    snapped = shapely.set_precision(shapely.set_precision(geoms, 0.0), GRID_SIZE)
+    if isinstance(snapped, shapely.Geometry):
+        return polygonal(snapped)
+    return np.array([polygonal(g) for g in snapped], dtype=object)
+
+
+def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the polygons of ``geom`` (rounding can leave collapsed lines in a collection)."""
+    if shapely.get_type_id(geom) in (3, 6):
+        return geom
+    parts = shapely.get_parts(geom)
+    parts = parts[shapely.get_type_id(parts) == 3]
+    return parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
 
 
 def check_crs(gdf: gpd.GeoDataFrame, path: pathlib.Path) -> None:
@@ -257,18 +278,19 @@ def km2(geoms: Sequence[shapely.Geometry] | np.ndarray) -> np.ndarray:
     return gpd.GeoSeries(list(geoms), crs="EPSG:4326").to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
 
 
-def cross_country_overlaps(leaves: Leaves) -> list[tuple[int, int, shapely.Geometry]]:
-    """Overlapping (interior-intersecting) pieces between leaves of different countries."""
-    tree = shapely.STRtree(leaves.geometry)
-    left, right = tree.query(leaves.geometry, predicate="intersects")
-    keep = (left < right) & (leaves.country[left] != leaves.country[right])
+def overlap_pieces(geoms: np.ndarray, candidates: np.ndarray) -> list[tuple[int, int, shapely.Geometry]]:
+    """Areal intersections between pairs of leaves (i < j) where ``candidates[i] or candidates[j]``."""
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = (left < right) & (candidates[left] | candidates[right])
+    left, right = left[keep], right[keep]
+    pieces = shapely.intersection(geoms[left], geoms[right])
     out = []
-    for i, j in zip(left[keep], right[keep]):
-        piece = shapely.intersection(leaves.geometry[i], leaves.geometry[j], grid_size=GRID_SIZE)
-        piece = shapely.get_parts(piece)
-        piece = piece[shapely.get_type_id(piece) == 3]
-        if len(piece):
-            out.append((int(i), int(j), shapely.multipolygons(piece)))
+    for i, j, piece in zip(left, right, pieces):
+        parts = shapely.get_parts(piece)
+        parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
+        if len(parts):
+            out.append((int(i), int(j), shapely.multipolygons(parts)))
     return out
 
 
@@ -276,53 +298,94 @@ def repair_coverage(leaves: Leaves) -> tuple[np.ndarray, dict]:
     """Snap leaves to the grid and clean them into a valid coverage; report what changed.
 
     Overlaps (also between countries) and enclosed gaps narrower than GAP_WIDTH are merged into
-    the neighbour with the longest shared border (``shapely.coverage_clean``).
+    the neighbour with the longest shared border (``shapely.coverage_clean``). Overlap pieces are
+    measured pairwise on the input; a unit's filled gap area is its net area change plus the
+    overlap area it gave away.
     """
     snapped = shapely.set_precision(leaves.geometry, GRID_SIZE)
-    snapped_leaves = Leaves(leaves.unit_id, leaves.country, snapped)
-    overlaps = cross_country_overlaps(snapped_leaves)
     cleaned = shapely.coverage_clean(snapped, gap_width=GAP_WIDTH, snapping_distance=SNAP_DISTANCE,
                                      merge_strategy="longest_border")
-    cleaned = shapely.set_precision(cleaned, GRID_SIZE)  # no-op in practice: keep every vertex on the grid
+    cleaned = snap_to_grid(cleaned)  # nodes added by cleaning go back on the grid
     bad = np.flatnonzero(shapely.is_empty(cleaned) | ~shapely.is_valid(cleaned))
     if len(bad):
         raise BoundaryError(f"coverage cleaning broke leaves {list(leaves.unit_id[bad])}")
-    gained = shapely.difference(cleaned, snapped, grid_size=GRID_SIZE)
-    lost = shapely.difference(snapped, cleaned, grid_size=GRID_SIZE)
-    gained_km2, lost_km2 = km2(gained), km2(lost)
-    report = {"grid_size_deg": GRID_SIZE, "gap_width_deg": GAP_WIDTH, "method": "shapely.coverage_clean "
-              "(merge_strategy=longest_border) after snapping to the grid",
-              "per_country": {}, "units_changed_over_0_01_km2": [], "cross_country_overlaps": []}
+    changed = ~shapely.equals_exact(shapely.normalize(cleaned), shapely.normalize(snapped))
+    overlaps = overlap_pieces(snapped, changed)
+    piece_km2 = km2([p for _, _, p in overlaps])
+    lost_km2 = np.zeros(len(snapped))
+    cross: list[dict] = []
+    for (i, j, piece), area in zip(overlaps, piece_km2):
+        kept_i = shapely.intersection(piece, cleaned[i]).area
+        kept_j = shapely.intersection(piece, cleaned[j]).area
+        keeper, loser = (i, j) if kept_i >= kept_j else (j, i)
+        lost_km2[loser] += area
+        if leaves.country[i] != leaves.country[j]:
+            cross.append({"units": [str(leaves.unit_id[i]), str(leaves.unit_id[j])],
+                          "area_km2": round(float(area), 4), "kept_by": str(leaves.unit_id[keeper])})
+    net_km2 = km2(cleaned) - km2(snapped)
+    gained_km2 = np.clip(net_km2 + lost_km2, 0.0, None)
+    report: dict = {"grid_size_deg": GRID_SIZE, "gap_width_deg": GAP_WIDTH,
+                    "method": "shapely.coverage_clean (merge_strategy=longest_border) after snapping to the grid",
+                    "leaves_changed": int(changed.sum()), "per_country": {},
+                    "units_changed_over_0_1_km2": [], "cross_country_overlaps": cross}
     for c in COUNTRIES:
         m = leaves.country == c
-        report["per_country"][c] = {"gaps_filled_km2": round(float(gained_km2[m].sum()), 4),
-                                    "overlap_removed_km2": round(float(lost_km2[m].sum()), 4),
-                                    "units_changed": int(((gained_km2[m] > 1e-6) | (lost_km2[m] > 1e-6)).sum())}
-    for k in np.flatnonzero((gained_km2 > 0.01) | (lost_km2 > 0.01)):
-        report["units_changed_over_0_01_km2"].append({"unit_id": str(leaves.unit_id[k]),
-                                                       "gained_km2": round(float(gained_km2[k]), 4),
-                                                       "lost_km2": round(float(lost_km2[k]), 4)})
-    pieces = [p for _, _, p in overlaps]
-    areas = km2(pieces)
-    for (i, j, piece), area in zip(overlaps, areas):
-        kept_i = shapely.intersection(piece, cleaned[i], grid_size=GRID_SIZE).area
-        kept_j = shapely.intersection(piece, cleaned[j], grid_size=GRID_SIZE).area
-        report["cross_country_overlaps"].append({
-            "units": [str(leaves.unit_id[i]), str(leaves.unit_id[j])], "area_km2": round(float(area), 4),
-            "kept_by": str(leaves.unit_id[i] if kept_i >= kept_j else leaves.unit_id[j])})
-    report["cross_country_overlap_total_km2"] = round(float(areas.sum()), 3)
+        report["per_country"][c] = {"leaves_changed": int(changed[m].sum()),
+                                    "overlap_removed_km2": round(float(lost_km2[m].sum()), 3),
+                                    "gaps_filled_km2": round(float(gained_km2[m].sum()), 3)}
+    for k in np.flatnonzero((gained_km2 > 0.1) | (lost_km2 > 0.1)):
+        report["units_changed_over_0_1_km2"].append({"unit_id": str(leaves.unit_id[k]),
+                                                      "gap_filled_km2": round(float(gained_km2[k]), 3),
+                                                      "overlap_removed_km2": round(float(lost_km2[k]), 3)})
+    report["cross_country_overlap_total_km2"] = round(sum(x["area_km2"] for x in cross), 3)
+    cleaned, holes = fill_enclosed_holes(cleaned, leaves.country, leaves.unit_id)
+    report["holes_filled_after_clean"] = holes
+    if not shapely.coverage_is_valid(cleaned):
+        raise BoundaryError("leaf coverage is not valid after repair")
     return cleaned, report
+
+
+def fill_enclosed_holes(geoms: np.ndarray, countries: np.ndarray, unit_ids: np.ndarray,
+                        max_km2: float = 1.0) -> tuple[np.ndarray, list[dict]]:
+    """Fill holes left inside a country's dissolve (gaps coverage_clean did not merge).
+
+    Each hole smaller than ``max_km2`` is merged into the leaf of that country sharing the longest
+    border with it. Returns new geometries and one report entry per hole.
+    """
+    out = geoms.copy()
+    filled: list[dict] = []
+    for country in COUNTRIES:
+        idx = np.flatnonzero(countries == country)
+        dissolved = shapely.coverage_union_all(out[idx])
+        holes = [shapely.Polygon(r) for p in shapely.get_parts(dissolved) for r in p.interiors]
+        holes = sorted(holes, key=lambda h: h.wkb)
+        if not holes:
+            continue
+        tree = shapely.STRtree(out[idx])
+        foreign = shapely.STRtree(out[countries != country])
+        foreign_geoms = out[countries != country]
+        for hole, area in zip(holes, km2(holes)):
+            inside = foreign_geoms[foreign.query(hole, predicate="intersects")]
+            if area > max_km2 or any(shapely.intersection(hole, g).area > 0 for g in inside):
+                continue  # a large hole is not a gap; a hole holding another country's land is not one either
+            near = idx[tree.query(hole, predicate="intersects")]
+            lengths = [shapely.intersection(hole.exterior, shapely.boundary(out[k])).length for k in near]
+            best = int(near[int(np.argmax(lengths))])
+            out[best] = snap_to_grid(shapely.union(out[best], hole, grid_size=GRID_SIZE))
+            filled.append({"unit_id": str(unit_ids[best]), "area_km2": round(float(area), 4),
+                           "point": [round(c, 4) for c in hole.representative_point().coords[0]]})
+    return out, filled
 
 
 def simplify_leaves(geoms: np.ndarray, tolerance: float) -> tuple[np.ndarray, list[str]]:
     """Simplify the whole leaf coverage at once and keep it on the grid and valid."""
     simplified = shapely.coverage_simplify(geoms, tolerance)
-    simplified = shapely.set_precision(simplified, GRID_SIZE)
+    simplified = snap_to_grid(simplified)
     problems: list[str] = []
     invalid = np.flatnonzero(~shapely.is_valid(simplified))
     if len(invalid):
         problems.append(f"{len(invalid)} leaves invalid after simplification; repaired with make_valid")
-        simplified[invalid] = shapely.set_precision(shapely.make_valid(simplified[invalid]), GRID_SIZE)
+        simplified[invalid] = snap_to_grid(shapely.make_valid(simplified[invalid]))
     empty = np.flatnonzero(shapely.is_empty(simplified))
     if len(empty):
         raise BoundaryError(f"simplification emptied leaves at positions {list(empty)}")
@@ -448,6 +511,8 @@ def build_units(raw_dir: pathlib.Path, *, crosswalk: pathlib.Path = DEFAULT_CROS
     input_vertices = int(shapely.get_num_coordinates(leaves.geometry).sum())
     cleaned, repair = repair_coverage(leaves)
     simplified, simplify_problems = simplify_leaves(cleaned, tolerance)
+    simplified, closed = fill_enclosed_holes(simplified, leaves.country, leaves.unit_id)
+    repair["holes_closed_by_simplification"] = closed
     table = table.sort_values(["level", "unit_id"], kind="stable").reset_index(drop=True)
     geometry = assemble_geometries(table, leaves, simplified)
     units = gpd.GeoDataFrame(table[list(COLUMNS[:-1])].copy(), geometry=geometry, crs="EPSG:4326")
