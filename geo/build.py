@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import time
@@ -156,6 +157,25 @@ def _build_date(out_dir: Path, content_hash: str) -> str:
     return os.environ.get("OBS_BUILD_DATE", dt.date.today().isoformat())
 
 
+def keep_previous(out_dir: Path, new_dir: Path, content_hash: str) -> None:
+    """Keep the facts (and population) of the build being replaced in ``new_dir/previous/`` as
+    ``facts-<old version id>.parquet`` when the content changes: only the most recent previous build. When the
+    content is the same, the previous folder is carried over unchanged (the app compares pinned links with it)."""
+    try:
+        old = json.loads((out_dir / "build_report.json").read_text(encoding="utf-8"))["version"]
+        old_id = str(old.get("id") or f"{old['date']}-{str(old['content_hash'])[:8]}")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        old, old_id = None, ""
+    if old and old.get("content_hash") != content_hash and (out_dir / "facts.parquet").is_file() \
+            and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{8}", old_id):
+        (new_dir / "previous").mkdir()
+        for name in ("facts", "population"):
+            if (out_dir / f"{name}.parquet").is_file():
+                shutil.copy2(out_dir / f"{name}.parquet", new_dir / "previous" / f"{name}-{old_id}.parquet")
+    elif (out_dir / "previous").is_dir():
+        shutil.copytree(out_dir / "previous", new_dir / "previous")
+
+
 def write_units(units: gpd.GeoDataFrame, path: Path) -> None:
     units.to_parquet(path, index=False, compression="zstd", write_covering_bbox=True)
 
@@ -224,6 +244,7 @@ def build(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT,
         }
         (tmp / "build_report.json").write_text(
             json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+        keep_previous(out_dir, tmp, content_hash)
         old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
         if out_dir.exists():
             out_dir.rename(old)
