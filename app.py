@@ -12,6 +12,7 @@ import dash
 import orjson
 from flask import Response, request
 
+import api
 import callbacks  # noqa: F401  (registers the callbacks)
 from core import query
 from core.cache import init_cache
@@ -19,6 +20,7 @@ from core.controller import sync
 from core.download import filename, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
+from web import methodology
 
 log = logging.getLogger("observatorio")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -65,6 +67,8 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     server.config["COMPRESS_MIN_SIZE"] = 500
     server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400
     init_cache(server, settings.redis_url, settings.cache_timeout)
+    api.init_app(server, settings.data_dir)           # /api/v1/ (issue 5)
+    methodology.init_app(server, settings.data_dir)   # /metodologia, /methodology
     try:
         query.get_dataset(settings.data_dir)   # load once (shared by workers with --preload)
     except query.DataError as exc:

@@ -15,8 +15,9 @@ import gzip
 import hashlib
 import json
 import logging
+import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -482,3 +483,191 @@ _DEFAULT_DIR: list[Path] = []
 def set_default_data_dir(data_dir: str | Path) -> None:
     """The folder get_dataset() uses without an argument (set by app.create_app)."""
     _DEFAULT_DIR[:] = [Path(data_dir).resolve()]
+
+
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 5 part A: public API tables, methodology, data version and pinned (previous) versions
+# ---------------------------------------------------------------------------------------------------
+PREVIOUS_DIR = "previous"                  # data/processed/previous/facts-<version id>.parquet (geo/build.py)
+_VERSION_ID = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{8}$")
+FACT_COLUMNS = ["unit_id", "year", "month", "offense", "sex", "age_group", "count", "rate", "source_id"]
+
+
+def _memo_ds(ds: Dataset, key: str, make):
+    """A value computed once per dataset and kept on it (read-only afterwards)."""
+    val = ds.geo.get(key)
+    if val is None:
+        val = make()
+        ds.geo[key] = val
+    return val
+
+
+def build_report(ds: Dataset) -> dict:
+    """build_report.json of the dataset's folder ({} if missing or unreadable)."""
+    def make():
+        path = ds.data_dir / "build_report.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+    return _memo_ds(ds, "__report__", make)
+
+
+def version_info(ds: Dataset) -> dict:
+    """{id, date, content_hash, label}: id is the build report's `version.id` (date-hash8), label the footer text."""
+    v = build_report(ds).get("version")
+    v = v if isinstance(v, dict) else {}
+    date = str(v.get("date") or v.get("build_date") or ds.build_date or "")
+    h = str(v.get("content_hash") or v.get("hash") or "")
+    vid = str(v.get("id") or (f"{date}-{h[:8]}" if date and h else ds.version))
+    return {"id": vid, "date": date, "content_hash": h, "label": ds.version}
+
+
+def coverage_table(ds: Dataset) -> list[dict]:
+    """The build report's coverage list (country, level, offense, source_id, years, sexes, age_groups, measures)."""
+    cov = build_report(ds).get("coverage")
+    return [c for c in cov if isinstance(c, dict)] if isinstance(cov, list) else []
+
+
+def units_table(ds: Dataset, geometry: bool = False) -> pd.DataFrame:
+    """unit_id, level, country, parent_id, name, name_en (+ geometry as GeoJSON text, 4 decimals), file order."""
+    def make():
+        import geopandas as gpd
+        g = gpd.read_parquet(ds.data_dir / "units.parquet")
+        geoms = shapely.transform(g.geometry.values, lambda c: np.round(c, GEO_DECIMALS))
+        return pd.DataFrame({
+            "unit_id": g["unit_id"].astype(str).to_numpy(), "level": g["level"].astype("int64").to_numpy(),
+            "country": g["country"].astype(str).to_numpy(),
+            "parent_id": g["parent_id"].astype(object).where(g["parent_id"].notna(), None).to_numpy(),
+            "name": g["name"].astype(str).to_numpy(),
+            "name_en": (g["name_en"].astype(object).where(g["name_en"].notna(), None).to_numpy()
+                        if "name_en" in g.columns else None),
+            "geometry": shapely.to_geojson(geoms),
+        })
+    full = _memo_ds(ds, "__units_api__", make)
+    return full if geometry else full.drop(columns="geometry")
+
+
+def facts_table(ds: Dataset) -> pd.DataFrame:
+    """Every row of facts.parquet (the contract columns, file order) plus unit_name, country, level and
+    source_citation; counts/rates as floats (NaN = not published), month as nullable Int64."""
+    def make():
+        f = _read_parquet(ds.data_dir / "facts.parquet")
+        u = ds.units
+        cit = {s: (r.get("citation") or r.get("publisher") or s) for s, r in ds.sources.items()}
+        return pd.DataFrame({
+            "unit_id": f["unit_id"].astype(str).to_numpy(),
+            "unit_name": u["name"].reindex(f["unit_id"]).to_numpy(dtype=object),
+            "country": u["country"].reindex(f["unit_id"]).to_numpy(dtype=object),
+            "level": u["level"].reindex(f["unit_id"]).to_numpy(dtype="float64"),
+            "year": f["year"].astype("int64").to_numpy(),
+            "month": f["month"].astype("Int64").to_numpy() if "month" in f.columns else pd.NA,
+            "offense": f["offense"].astype(str).to_numpy(), "sex": f["sex"].astype(str).to_numpy(),
+            "age_group": f["age_group"].astype(str).to_numpy(),
+            "count": _floats(f["count"]), "rate": _floats(f["rate"]),
+            "source_id": f["source_id"].astype(str).to_numpy(),
+            "source_citation": f["source_id"].astype(str).map(cit).to_numpy(dtype=object),
+        })
+    return _memo_ds(ds, "__facts_api__", make)
+
+
+def offense_vocabulary() -> list[dict]:
+    """geo/vocab/offenses.csv as records: code, label_es, label_en, description."""
+    path = VOCAB_DIR / "offenses.csv"
+    try:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8", keep_default_na=False)
+    except (OSError, ValueError):
+        return []
+    cols = [c for c in ("code", "label_es", "label_en", "description") if c in df.columns]
+    return [{c: (r[c] or None) for c in cols} for r in df[cols].to_dict("records")]
+
+
+def population_coverage(ds: Dataset) -> list[dict]:
+    """Per population source, country and level: the years with a population figure (sorted)."""
+    def make():
+        p = _read_parquet(ds.data_dir / "population.parquet", columns=["unit_id", "year", "source_id"])
+        p = p.assign(country=ds.units["country"].reindex(p["unit_id"]).to_numpy(dtype=object),
+                     level=ds.units["level"].reindex(p["unit_id"]).to_numpy(dtype="float64"))
+        p = p[p["country"].notna()]
+        return [{"source_id": str(s), "country": str(c), "level": int(lv),
+                 "years": sorted(int(y) for y in g["year"].unique())}
+                for (s, c, lv), g in p.groupby(["source_id", "country", "level"])]
+    return _memo_ds(ds, "__pop_cov__", make)
+
+
+def previous_versions(ds: Dataset) -> dict[str, Path]:
+    """{version id: facts file} of the previous build(s) kept in <data>/previous/ (see geo/build.py)."""
+    folder = ds.data_dir / PREVIOUS_DIR
+    out: dict[str, Path] = {}
+    if folder.is_dir():
+        for path in folder.glob("facts-*.parquet"):
+            vid = path.name[len("facts-"):-len(".parquet")]
+            if _VERSION_ID.match(vid):
+                out[vid] = path
+    return out
+
+
+def best_values(ds: Dataset, facts: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
+    """The best value per KEY from a facts and a population table, with the dataset's units and source priorities:
+    the same rule as `_load` (a test checks it gives `ds.values` on the current files)."""
+    units = ds.units
+    prio = pd.DataFrame({"source_id": list(ds.sources),
+                         "priority": [int(r.get("priority") if r.get("priority") is not None else 999)
+                                      for r in ds.sources.values()]})
+    f = facts[facts["month"].isna()] if "month" in facts.columns else facts
+    f = f[f["unit_id"].isin(units.index)]
+    f = f.assign(count=_floats(f["count"]), rate=_floats(f["rate"]),
+                 year=f["year"].astype("int64")).merge(prio, on="source_id", how="left")
+    f["priority"] = f["priority"].fillna(999)
+    f = f.sort_values(KEY + ["priority", "source_id"])
+    cnt = (f[f["count"].notna()].drop_duplicates(KEY)[KEY + ["count", "source_id"]]
+           .rename(columns={"source_id": "count_source"}))
+    rat = (f[f["rate"].notna()].drop_duplicates(KEY)[KEY + ["rate", "source_id"]]
+           .rename(columns={"rate": "rate_pub", "source_id": "rate_pub_source"}))
+    v = cnt.merge(rat, on=KEY, how="outer")
+    p = pop.assign(population=_floats(pop["population"]), year=pop["year"].astype("int64"))
+    p = p[p["population"] > 0].merge(prio, on="source_id", how="left")
+    p["priority"] = p["priority"].fillna(999)
+    p = (p.sort_values(POP_KEY + ["priority", "source_id"]).drop_duplicates(POP_KEY)[POP_KEY + ["population",
+                                                                                            "source_id"]]
+         .rename(columns={"source_id": "population_source"}))
+    v = v.merge(p, on=POP_KEY, how="left")
+    published = v["rate_pub"].notna()
+    computed = ~published & v["count"].notna() & v["population"].notna()
+    v["rate"] = np.where(published, v["rate_pub"], np.where(computed, v["count"] / v["population"] * 1e5, np.nan))
+    v["rate_computed"] = computed.to_numpy()
+    v["rate_source"] = np.where(published, v["rate_pub_source"], np.where(computed, v["count_source"], None))
+    v = v.drop(columns=["rate_pub", "rate_pub_source"])
+    v["level"] = units["level"].reindex(v["unit_id"]).to_numpy()
+    v["country"] = units["country"].reindex(v["unit_id"]).to_numpy()
+    return v.sort_values(["level", "offense", "sex", "age_group", "year", "unit_id"]).reset_index(drop=True)
+
+
+def pinned_dataset(ds: Dataset, version_id: str) -> Dataset | None:
+    """The dataset as it was at a previous version (its facts, and its population when kept; otherwise today's
+    population), sharing units, sources and labels with `ds`. `ds` itself for the current version; None when
+    the version is unknown or its file unreadable."""
+    if not isinstance(version_id, str) or not _VERSION_ID.match(version_id):
+        return None
+    if version_id == version_info(ds)["id"]:
+        return ds
+    key = f"__pinned__{version_id}"
+    cached = ds.geo.get(key)
+    if cached is not None:
+        return cached
+    path = previous_versions(ds).get(version_id)
+    if path is None:
+        return None
+    try:
+        facts = pd.read_parquet(path)
+        ppath = path.with_name(f"population-{version_id}.parquet")
+        pop = pd.read_parquet(ppath if ppath.is_file() else ds.data_dir / "population.parquet")
+        v = best_values(ds, facts, pop)
+    except Exception as exc:   # an unreadable old file is an unknown version, never a crash
+        log.warning("cannot read previous version %s: %s", version_id, exc)
+        return None
+    by_key = {k: g.reset_index(drop=True) for k, g in v.groupby(["level", "offense", "sex", "age_group"], sort=False)}
+    old = replace(ds, version=version_id, values=v, by_key=by_key, geo={})
+    ds.geo[key] = old
+    return old

@@ -1,0 +1,1 @@
+"""Plain Flask pages next to the Dash app (sources and methodology)."""
