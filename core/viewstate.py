@@ -18,7 +18,8 @@ LEVELS = (0, 1, 2)
 SEXES = ("total", "female", "male")
 MEASURES = ("rate", "count")
 LANGS = ("es", "en")
-PARAMS = ("country", "level", "offense", "year", "sex", "age", "measure", "unit", "lang")
+PARAMS = ("country", "level", "offense", "year", "sex", "age", "measure", "unit", "lang", "pool")
+POOLS = (1, 3)   # pool=3: small units get the rate over three years (issue 5)
 DEFAULT_OFFENSE = "homicide"
 MAX_QUERY_CHARS = 4096
 MAX_VALUE_CHARS = 100
@@ -37,6 +38,7 @@ class ViewState:
     measure: str = "rate"
     unit: str | None = None
     lang: str = "es"
+    pool: int = 1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -187,6 +189,8 @@ def _validate(param: str, v: str, cat: Catalog) -> tuple[bool, object]:
         return (_CODE.match(v) is not None and v in cat.units), v
     if param == "lang":
         return v in LANGS, v
+    if param == "pool":
+        return v in ("1", "3"), (int(v) if v in ("1", "3") else None)
     return False, None
 
 
@@ -202,10 +206,18 @@ def _rows(cat: Catalog, country: str, level: int) -> tuple[pd.DataFrame, bool]:
     return a, False
 
 
+# The six countries of the observatories' mission; Panama and Nicaragua are neighbours shown alongside.
+MISSION_COUNTRIES = ("BLZ", "CRI", "DOM", "SLV", "GTM", "HND")
+
+
 def default_year(rows: pd.DataFrame) -> int | None:
-    """The latest year with data for the most countries (ties -> latest)."""
+    """The latest year with data for the most countries of the mission (ties -> latest); neighbours (PAN, NIC)
+    do not hold the default back (region homicide rate: 2022, all six, although Nicaragua stops in 2021)."""
     if rows is None or rows.empty:
         return None
+    core_rows = rows[rows["country"].isin(MISSION_COUNTRIES)]
+    if not core_rows.empty:
+        rows = core_rows
     per = rows.groupby("year")["country"].nunique()
     best = per.max()
     return int(per[per == best].index.max())
@@ -264,6 +276,8 @@ def to_query(state: ViewState) -> str:
     if state.unit:
         pairs.append(("unit", state.unit))
     pairs.append(("lang", state.lang))
+    if state.pool != 1:
+        pairs.append(("pool", state.pool))
     return urlencode(pairs)
 
 
