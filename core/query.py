@@ -421,26 +421,37 @@ def unit_series(ds: Dataset, unit_id: str, offense: str, sex: str, age: str, mea
                          "source": s[f"{measure}_source"].to_numpy(dtype=object)}).sort_values("year").reset_index(drop=True)
 
 
+# The six countries of the observatories' mission; Panama and Nicaragua are neighbours shown alongside.
+MISSION_COUNTRIES = ("BLZ", "CRI", "DOM", "SLV", "GTM", "HND")
+
+
 def region_series(ds: Dataset, offense: str, sex: str, age: str, measure: str) -> pd.DataFrame:
-    """Regional figure per year, only where it can be honestly aggregated: every country of the region has the
-    value that year (counts: the sum; rates: population-weighted mean = sum(rate*pop)/sum(pop), which needs a
-    population for every country). Columns year, value, sources."""
-    members = ds.countries
+    """Regional figure per year, only where it can be honestly aggregated: every mission country (and every
+    country of the data if none of them is present) has the value that year; neighbours without it are left out
+    and listed in `missing`. Counts: the sum; rates: population-weighted mean = sum(rate*pop)/sum(pop), which
+    needs a population for every country counted. Columns year, value, sources, population_sources, missing."""
+    members = list(ds.countries)
+    required = [c for c in members if c in MISSION_COUNTRIES] or members
     sl = _slice(ds, 0, offense, sex, age)
     sl = sl[sl["unit_id"].isin(members) & sl[measure].notna()]
     rows = []
     for year, g in sl.groupby("year"):
-        if set(g["unit_id"]) != set(members):
+        if not set(required) <= set(g["unit_id"]):
             continue
+        pop_sources: list[str] = []
         if measure == "count":
             val = float(g["count"].sum())
         else:
             if g["population"].isna().any():
                 continue
             val = float((g["rate"] * g["population"]).sum() / g["population"].sum())
+            if "population_source" in g:
+                pop_sources = sorted(set(g["population_source"].dropna().astype(str)))
         rows.append({"year": int(year), "value": val,
-                     "sources": sorted(set(g[f"{measure}_source"].dropna().astype(str)))})
-    return pd.DataFrame(rows, columns=["year", "value", "sources"])
+                     "sources": sorted(set(g[f"{measure}_source"].dropna().astype(str))),
+                     "population_sources": pop_sources,
+                     "missing": sorted(set(members) - set(g["unit_id"]))})
+    return pd.DataFrame(rows, columns=["year", "value", "sources", "population_sources", "missing"])
 
 
 def sources_in(ds: Dataset, source_ids) -> list[dict]:
@@ -484,6 +495,119 @@ def set_default_data_dir(data_dir: str | Path) -> None:
     """The folder get_dataset() uses without an argument (set by app.create_app)."""
     _DEFAULT_DIR[:] = [Path(data_dir).resolve()]
 
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 5 part B: every source side by side (reconciliation), pooled small numbers, units with data
+# ---------------------------------------------------------------------------------------------------
+SMALL_N = 20          # a rate built on fewer events than this is flagged as unstable
+POOL_YEARS = 3
+
+
+def source_facts(ds: Dataset) -> pd.DataFrame:
+    """Every annual fact row of every source (month null), with the source's priority. Read once per dataset.
+
+    Columns: unit_id, year, offense, sex, age_group, count, rate, source_id, priority."""
+    cached = ds.geo.get("__source_facts__")
+    if cached is not None:
+        return cached
+    f = _read_parquet(ds.data_dir / "facts.parquet")
+    f = f[f["month"].isna()] if "month" in f.columns else f
+    f = f[f["unit_id"].isin(ds.units.index)]
+    prio = {s: int(r.get("priority") if r.get("priority") is not None else 999) for s, r in ds.sources.items()}
+    out = pd.DataFrame({
+        "unit_id": f["unit_id"].astype(str).to_numpy(), "year": f["year"].astype("int64").to_numpy(),
+        "offense": f["offense"].astype(str).to_numpy(), "sex": f["sex"].astype(str).to_numpy(),
+        "age_group": f["age_group"].astype(str).to_numpy(),
+        "count": _floats(f["count"]), "rate": _floats(f["rate"]),
+        "source_id": f["source_id"].astype(str).to_numpy(),
+    })
+    out["priority"] = out["source_id"].map(prio).fillna(999).astype("int64")
+    out = out[out["count"].notna() | out["rate"].notna()].reset_index(drop=True)
+    ds.geo["__source_facts__"] = out
+    return out
+
+
+def cell_sources(ds: Dataset, unit_id: str, year: int, offense: str, sex: str = "total",
+                 age: str = "total") -> pd.DataFrame:
+    """All sources' figures for one unit/year/offense/sex/age, in priority order.
+
+    Columns: source_id, priority, count, rate (as published), population (best-priority, as the app uses),
+    population_source, rate_any (published rate, else count / population * 100,000), rate_computed,
+    map_count / map_rate (True for the source the map uses for that measure)."""
+    f = source_facts(ds)
+    sub = f[(f["unit_id"] == unit_id) & (f["year"] == int(year)) & (f["offense"] == offense)
+            & (f["sex"] == sex) & (f["age_group"] == age)].sort_values(["priority", "source_id"])
+    best = unit_value(ds, unit_id, offense, int(year), sex, age, "count") or \
+        unit_value(ds, unit_id, offense, int(year), sex, age, "rate") or {}
+    pop = best.get("population")
+    pop = float(pop) if pop is not None and not pd.isna(pop) else np.nan
+    out = sub[["source_id", "priority", "count", "rate"]].reset_index(drop=True)
+    out["population"] = pop
+    out["population_source"] = best.get("population_source") if isinstance(best.get("population_source"), str) else None
+    computed = out["rate"].isna() & out["count"].notna() & (pop == pop)
+    out["rate_any"] = np.where(out["rate"].notna(), out["rate"], np.where(computed, out["count"] / pop * 1e5, np.nan))
+    out["rate_computed"] = computed.to_numpy()
+    out["map_count"] = out["source_id"] == best.get("count_source")
+    out["map_rate"] = out["source_id"] == best.get("rate_source")
+    return out
+
+
+def discrepancies(ds: Dataset, sex: str = "total", age: str = "total") -> pd.DataFrame:
+    """Cells (unit_id, year, offense) where two or more sources publish a figure, for sex/age.
+
+    Columns: unit_id, country, level, year, offense, n_sources, n_count_sources, count_min, count_max,
+    has_rate_and_count. Sorted: cells with several counts first, then by country, year."""
+    f = source_facts(ds)
+    f = f[(f["sex"] == sex) & (f["age_group"] == age)]
+    g = f.groupby(["unit_id", "year", "offense"])
+    out = pd.DataFrame({
+        "n_sources": g["source_id"].nunique(),
+        "n_count_sources": g["count"].count(),
+        "count_min": g["count"].min(),
+        "count_max": g["count"].max(),
+        "n_rate": g["rate"].count(),
+    }).reset_index()
+    out = out[out["n_sources"] >= 2].copy()
+    out["has_rate_and_count"] = (out["n_rate"] > 0) & (out["n_count_sources"] > 0)
+    out["country"] = ds.units["country"].reindex(out["unit_id"]).to_numpy()
+    out["level"] = ds.units["level"].reindex(out["unit_id"]).to_numpy()
+    out["_multi"] = out["n_count_sources"] < 2
+    out = out.sort_values(["_multi", "level", "country", "year", "offense"]).drop(columns=["_multi", "n_rate"])
+    return out.reset_index(drop=True)
+
+
+def pooled_rates(ds: Dataset, level: int, offense: str, year: int, sex: str, age: str,
+                 years: int = POOL_YEARS) -> pd.DataFrame:
+    """Rate over `years` years ending in `year` = sum(count) / sum(population) * 100,000, with the best count
+    and best population of each year (as the map uses them). Only units with a count and a population in every
+    one of those years. Columns: unit_id, pooled_count, pooled_population, pooled_rate, first_year, last_year,
+    count_sources (sorted tuple)."""
+    sl = _slice(ds, level, offense, sex, age)
+    span = list(range(int(year) - years + 1, int(year) + 1))
+    sub = sl[sl["year"].isin(span) & sl["count"].notna() & sl["population"].notna()]
+    g = sub.groupby("unit_id")
+    out = pd.DataFrame({"n": g["year"].nunique(), "pooled_count": g["count"].sum(),
+                        "pooled_population": g["population"].sum(),
+                        "count_sources": g["count_source"].agg(lambda s: tuple(sorted(set(s))))}).reset_index()
+    out = out[out["n"] == years].drop(columns="n")
+    out["pooled_rate"] = out["pooled_count"] / out["pooled_population"] * 1e5
+    out["first_year"], out["last_year"] = span[0], span[-1]
+    return out.reset_index(drop=True)
+
+
+def units_with_data(ds: Dataset, offense: str, sex: str = "total", age: str = "total",
+                    measure: str | None = None) -> list[str]:
+    """Unit ids (any level) with at least one value of the offense (for the measure, or either), ordered by
+    level, country name, name."""
+    v = ds.values
+    mask = (v["offense"] == offense) & (v["sex"] == sex) & (v["age_group"] == age)
+    if measure in MEASURES:
+        mask &= v[measure].notna()
+    ids_ = pd.unique(v.loc[mask, "unit_id"])
+    u = ds.units.loc[list(ids_)]
+    cname = {c: ds.name(c) for c in ds.countries}
+    u = u.assign(_c=u["country"].map(cname)).sort_values(["level", "_c", "name"])
+    return u.index.tolist()
 
 
 # ---------------------------------------------------------------------------------------------------

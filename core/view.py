@@ -46,9 +46,11 @@ def _source_labels(ds: query.Dataset, ids) -> dict[str, str]:
 
 
 def _table(ds: query.Dataset, state: ViewState) -> tuple[str | None, pd.DataFrame]:
+    from core import smallnum   # small numbers flagged, ties, pool=3 (issue 5)
+
     focus = query.focus_of(ds, state.level, state.country, state.unit)
-    return focus, query.map_table(ds, state.level, focus, state.offense, state.year or 0, state.sex, state.age,
-                                  state.measure)
+    return focus, smallnum.annotate(ds, state, query.map_table(ds, state.level, focus, state.offense, state.year or 0,
+                                                               state.sex, state.age, state.measure))
 
 
 def area_name(ds: query.Dataset, focus: str | None, lang: str) -> str:
@@ -87,6 +89,10 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
             msg = t("no_data_some", lang, places=", ".join(lacking))
     payload["message"] = msg
     payload["legend_title"] = t("legend_title_" + state.measure, lang)
+    from core import smallnum
+
+    payload["small_note"] = t("small_n_legend", lang) if state.measure == "rate" and smallnum.any_small(table) else ""
+    payload["pool_note"] = smallnum.pool_note(ds, state, table, lang)
     return payload
 
 
@@ -170,7 +176,7 @@ def ranking_view(ds: query.Dataset, state: ViewState) -> dict:
     lang = state.lang
     focus, table = _table(ds, state)
     ids = set(table["source"].dropna())
-    rows = figures.ranking_rows(table, _source_labels(ds, ids))
+    rows = figures.ranking_rows(table, _source_labels(ds, ids), lang)
     n_missing = int(table["value"].isna().sum())
     level_name = t(f"level_{state.level}", lang)
     title = f"{t('ranking_title', lang)} · {level_name} · {area_name(ds, focus, lang)} · {state.year}"
@@ -206,6 +212,7 @@ def headline_view(ds: query.Dataset, state: ViewState) -> dict:
         if not cur.empty:
             value = float(cur.iloc[0]["value"])
             source_ids = list(cur.iloc[0]["sources"])
+            computed_note = region_note(ds, cur.iloc[0], m, lang)
             pr = reg[reg["year"] == year - 1]
             if not pr.empty and list(pr.iloc[0]["sources"]) == source_ids:
                 prev = float(pr.iloc[0]["value"])
@@ -232,6 +239,16 @@ def headline_view(ds: query.Dataset, state: ViewState) -> dict:
         "data_date": t("data_date", lang, date=ds.build_date or ds.version),
         "sources": source_ids,
     }
+
+
+def region_note(ds: query.Dataset, row: pd.Series, measure: str, lang: str) -> str:
+    """How the regional figure is made, and which neighbours it leaves out for lack of data."""
+    pops = ", ".join(ds.source_label(s) for s in row.get("population_sources") or [])
+    note = (t("region_weighted", lang, source=pops) if measure == "rate" and pops else t("region_summed", lang))
+    missing = list(row.get("missing") or [])
+    if missing:
+        note += " " + t("region_without", lang, countries=", ".join(ds.name(c) for c in missing))
+    return note
 
 
 def footer_view(ds: query.Dataset, state: ViewState) -> dict:

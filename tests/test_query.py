@@ -116,3 +116,23 @@ def test_catalog(ds):
     assert cat.countries == ("CRI", "SLV", "GTM", "HND")   # by name
     assert cat.units["CRI-101"] == (2, "CRI", "CR-SJ")
     assert ("SLV", 2) not in cat.levels_with_units
+
+
+def test_region_rate_on_committed_data_leaves_out_only_neighbours_without_data():
+    """2022: the six mission countries and Panama have a UNODC rate, Nicaragua none. The regional rate is the
+    population-weighted mean over those seven, computed here straight from the parquet files."""
+    data = query.REPO_DIR / "data" / "processed"
+    real = query.get_dataset(data)
+    reg = query.region_series(real, "homicide", "total", "total", "rate").set_index("year")
+    facts = pd.read_parquet(data / "facts.parquet")
+    pop = pd.read_parquet(data / "population.parquet")
+    rates = facts[(facts.source_id == "unodc_homicide_rate") & (facts.year == 2022)].set_index("unit_id")["rate"]
+    wb = pop[(pop.source_id == "wb_population") & (pop.year == 2022) & (pop.sex == "total")].set_index(
+        "unit_id")["population"]
+    assert sorted(rates.index) == ["BLZ", "CRI", "DOM", "GTM", "HND", "PAN", "SLV"]
+    expected = float((rates * wb[rates.index]).sum() / wb[rates.index].sum())
+    assert reg.loc[2022, "value"] == pytest.approx(expected)
+    assert reg.loc[2022, "missing"] == ["NIC"]
+    assert reg.loc[2022, "population_sources"] == ["wb_population"]
+    # 2023: Belize and El Salvador (mission countries) have no rate: no regional figure at all
+    assert 2023 not in reg.index
