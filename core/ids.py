@@ -36,3 +36,6 @@ LANG_LINK = "lang-link"
 
 FILTERS_OPEN = "filters-open"
 FILTERS_DRAWER = "filters-drawer"
+
+PIN_NOTE = "pin-note"        # "this figure changed from X to Y since this link was made" (?v=)
+PIN_LINK = "pin-link"        # footer link pinned to the current data version

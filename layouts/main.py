@@ -87,6 +87,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
             html.Div(id="filters-backdrop", className="obs-backdrop", n_clicks=0),
             html.Main(id="obs-main", className="obs-main", tabIndex="-1", children=[
                 html.Div(id=ids.NOTES, className="obs-notes", role="status", **{"aria-live": "polite"}),
+                html.Div(id=ids.PIN_NOTE, className="obs-notes", role="status"),
                 html.Section(className="obs-headline", **{"aria-label": "headline"}, children=[
                     html.Div(id=ids.HEADLINE_PLACE, className="obs-hl-place"),
                     html.Div(className="obs-hl-figure", children=[
@@ -138,12 +139,22 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
         html.Footer(className="obs-footer", children=[
             html.Span(id=ids.FOOTER_SOURCES),
             html.Span(t("footer_about", lang), className="obs-footer-about"),
+            html.Span(className="obs-footer-links", children=[
+                html.A(t("methodology", lang), id="methodology-link", href=methodology_href(lang)), " · ",
+                html.A(t("api", lang), id="api-link", href="/api/v1/"), " · ",
+                html.A(t("pin_link", lang), id=ids.PIN_LINK, href="/", title=t("pin_link_title", lang)),
+            ]),
         ]),
         dcc.Store(id=ids.VIEW),
         dcc.Store(id=ids.MAP_META),
         dcc.Store(id="page-lang", data=lang),
         html.Span(app_version, id="app-version", hidden=True),
     ])
+
+
+def methodology_href(lang: str) -> str:
+    """The sources and methodology page in the page's language (web/methodology.py)."""
+    return "/methodology?lang=en" if lang == "en" else "/metodologia?lang=es"
 
 
 def error_page(message: str) -> html.Div:
