@@ -40,6 +40,11 @@ def render_page(_pathname, search):
         ds = _ds()
     except query.DataError as exc:
         return error_page(str(exc))
+    from callbacks import partb   # /comparar, /conciliar, ?embed=1 (issue 5 part B)
+
+    alt = partb.route(ds, _pathname, search)
+    if alt is not None:
+        return alt
     res = controller.sync(ds, None, search or "")
     return page(res.state.lang, res.options, res.values, ds.version)
 
@@ -91,7 +96,25 @@ def update_map(store, meta):
         fig = map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
                          land_url=payload["land_url"], lang=state.lang, separators=payload["separators"],
                          uirevision=uirev)
-    return fig, new_meta, legend(payload), payload["message"]
+    return fig, new_meta, legend(payload) + pool_toggle(payload, state), payload["message"]
+
+
+def pool_toggle(payload: dict, state: ViewState) -> list:
+    """Small-numbers note and the pool=3 switch (a link: the URL stays the only state). Issue 5."""
+    from dataclasses import replace as _replace
+
+    out: list = []
+    if payload.get("small_note"):
+        out.append(html.Span(className="obs-legend-item obs-legend-small", children=[
+            html.Span(className="obs-swatch obs-swatch-small", **{"aria-hidden": "true"}),
+            html.Span(payload["small_note"])]))
+    if state.measure == "rate" and (payload.get("small_note") or state.pool != 1):
+        target = _replace(state, pool=1 if state.pool != 1 else 3)
+        out.append(dcc.Link(t("pool_off" if state.pool != 1 else "pool_on", state.lang),
+                            href="/?" + to_query(target), id="pool-toggle", className="obs-pool-link"))
+    if payload.get("pool_note"):
+        out.append(html.Div(payload["pool_note"], className="obs-pool-note"))
+    return out
 
 
 def legend(payload: dict) -> list:
@@ -129,7 +152,8 @@ def ranking_columns(state: ViewState) -> list[dict]:
              "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed)},
             {"name": t("population", lang), "id": "population", "type": "numeric",
              "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed)},
-            {"name": t("source", lang), "id": "source", "type": "text"}]
+            {"name": t("source", lang), "id": "source", "type": "text"},
+            {"name": t("flag_col", lang), "id": "flag", "type": "text"}]
     if state.measure == "count":   # the measure of the map first
         cols[2], cols[3] = cols[3], cols[2]
     del num

@@ -32,6 +32,7 @@ YLORRD = {
 SERIES_COLORS = ["#b2182b", "#2166ac", "#4d4d4d"]   # place, country, region (also dashed/dotted: not colour alone)
 SERIES_DASH = ["solid", "dash", "dot"]
 MAP_W, MAP_H = 640, 470
+SMALL_LINE = ("#08306b", 2.2)   # outline of units whose rate rests on fewer than 20 events (issue 5)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -134,7 +135,14 @@ def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, loca
             lines.append(f"{t('count_short', lang)}: {fmt_count(r.count, locale)}")
         elif measure == "count" and not math.isnan(r.rate):
             lines.append(f"{t('rate_short', lang)}: {fmt_rate(r.rate, locale)}")
-        lines.append(t("rank_of", lang, rank=int(r.rank), n=n))
+        if getattr(r, "pooled", False):
+            lines[0] = f"{value_label}: <b>{fmt_value(r.value, measure, locale)}</b>{unit_suffix} " \
+                       f"({t('flag_pooled', lang, years=r.pool_years)})"
+            lines.insert(1, t("pooled_line", lang, years=r.pool_years, count=fmt_count(r.pooled_count, locale)))
+        if getattr(r, "small", False):
+            lines.append(t("small_n", lang))
+        lines.append(t("rank_of", lang, rank=int(r.rank), n=n) + (t("tie_suffix", lang) if getattr(r, "tie", False)
+                                                                  else ""))
         if not math.isnan(r.change_pct):
             lines.append(f"{fmt_change(r.change_pct, locale)} {t('change_vs', lang, year=year - 1)}")
         src = source_labels.get(r.source, r.source or "")
@@ -143,7 +151,11 @@ def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, loca
             lines.append(t("computed_rate", lang, source=source_labels.get(r.population_source, r.population_source)))
         texts.append("<br>".join(lines))
     missing = table.loc[~has, "unit_id"].tolist()
+    small = (data["small"].to_numpy(dtype=bool).tolist() if "small" in data and measure == "rate"
+             else [False] * n)
     return {
+        "line_width": [SMALL_LINE[1] if s else 0.6 for s in small],
+        "line_color": [SMALL_LINE[0] if s else "#ffffff" for s in small],
         "ids": data["unit_id"].tolist(),
         "z": [int(i) for i in idx],
         "hovertext": texts,
@@ -174,7 +186,8 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
          "hovertemplate": nodata_tpl},
         {"type": "choroplethmap", "name": "data", "geojson": geo_url, "featureidkey": "id",
          "locations": payload["ids"], "z": payload["z"], "hovertext": payload["hovertext"],
-         "showscale": False, "marker": {"line": {"width": 0.6, "color": "#ffffff"}, "opacity": 1},
+         "showscale": False, "marker": {"line": {"width": payload.get("line_width", 0.6),
+                                                 "color": payload.get("line_color", "#ffffff")}, "opacity": 1},
          "hovertemplate": "<b>%{properties.name}</b><br>%{hovertext}<extra></extra>",
          **_data_trace_style(payload)},
         {"type": "choroplethmap", "name": "selected", "geojson": geo_url, "featureidkey": "id",
@@ -215,6 +228,8 @@ def map_patch(payload: dict, *, reframe: bool) -> Patch:
     p["data"][1]["zmin"] = style["zmin"]
     p["data"][1]["zmax"] = style["zmax"]
     p["data"][1]["colorscale"] = style["colorscale"]
+    p["data"][1]["marker"]["line"]["width"] = payload.get("line_width", 0.6)
+    p["data"][1]["marker"]["line"]["color"] = payload.get("line_color", "#ffffff")
     p["data"][2]["locations"] = payload["selected"]
     p["data"][2]["z"] = [0] * len(payload["selected"])
     if reframe:
@@ -271,11 +286,19 @@ def _escape(s: str) -> str:
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str]) -> list[dict]:
-    """Rows for the ranking table: units with data only (rank, name, value, rate, count, population, source)."""
+def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str], lang: str = "es") -> list[dict]:
+    """Rows for the ranking table: units with data only (rank, name, value, rate, count, population, source,
+    flag: tie / fewer than 20 cases / pooled years)."""
     data = table[table["value"].notna()]
     rows = []
     for r in data.itertuples(index=False):
+        flags = []
+        if getattr(r, "tie", False):
+            flags.append(t("flag_tie", lang))
+        if getattr(r, "small", False):
+            flags.append(t("flag_small", lang))
+        if getattr(r, "pooled", False):
+            flags.append(t("flag_pooled", lang, years=r.pool_years))
         rows.append({
             "unit_id": r.unit_id,
             "rank": int(r.rank),
@@ -286,6 +309,8 @@ def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str]) -> list[dic
             "population": _num(r.population),
             "change": _num(round(r.change_pct, 1)) if not math.isnan(r.change_pct) else None,
             "source": source_labels.get(r.source, r.source or ""),
+            "flag": " · ".join(flags),
+            "pooled_count": _num(getattr(r, "pooled_count", float("nan"))),
         })
     return rows
 

@@ -6,6 +6,7 @@ from dash import dash_table, dcc, html
 
 from core import ids
 from core.i18n import t
+from layouts import partb
 
 EMPTY_FIG = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False},
                                     "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}}
@@ -69,6 +70,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                 html.Span(t("app_subtitle", lang), className="obs-subtitle d-none d-md-inline"),
             ]),
             html.Nav(id=ids.BREADCRUMB, className="obs-breadcrumb", **{"aria-label": t("breadcrumb", lang)}),
+            partb.header_links(lang),
             html.A(t("switch_lang", lang), id=ids.LANG_LINK, href="?lang=" + ("en" if lang == "es" else "es"),
                    className="obs-lang btn btn-sm btn-outline-light", title=t("switch_lang_label", lang),
                    hrefLang="en" if lang == "es" else "es"),
@@ -125,7 +127,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                                             "textAlign": "right", "border": "none",
                                             "borderBottom": "1px solid #e6e6e6"},
                                 style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"}
-                                                        for c in ("name", "source")],
+                                                        for c in ("name", "source", "flag")],
                                 style_header={"fontWeight": "700", "backgroundColor": "#f4f4f4",
                                               "borderBottom": "2px solid #999", "whiteSpace": "normal"},
                                 css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
@@ -145,6 +147,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                 html.A(t("pin_link", lang), id=ids.PIN_LINK, href="/", title=t("pin_link_title", lang)),
             ]),
         ]),
+        partb.embed_modal(lang),
         dcc.Store(id=ids.VIEW),
         dcc.Store(id=ids.MAP_META),
         dcc.Store(id="page-lang", data=lang),
