@@ -59,8 +59,10 @@ HOW = {
         "la tasa se calcula como conteo ÷ población × 100 000, con la población del mismo lugar, año, sexo y grupo "
         "de edad tomada de la fuente de población de menor número de prioridad. El tablero marca esas tasas como "
         "«calculadas» y nombra la fuente de población. Sin población no hay tasa calculada.",
-        "Cifra regional: solo para los años en que todos los países tienen el dato; conteos sumados, tasas como "
-        "media ponderada por población. Si falta un país, no se muestra cifra regional.",
+        "Cifra regional: solo para los años en que los seis países del observatorio (Belice, Costa Rica, El "
+        "Salvador, Guatemala, Honduras y República Dominicana) tienen el dato; conteos sumados, tasas como media "
+        "ponderada por población. Los países vecinos sin el dato quedan fuera y se nombran. Si falta uno de los "
+        "seis, no se muestra cifra regional.",
         "El cambio respecto al año anterior solo se calcula entre dos años de la misma fuente.",
         "Las fuentes con un registro por hecho o víctima (OIJ Costa Rica 2023, víctimas de Panamá) se cuentan en "
         "cada nivel; un registro sin cantón conocido cuenta en su provincia y en el país, por lo que una provincia "
@@ -78,8 +80,10 @@ HOW = {
         "rate is computed as count ÷ population × 100,000, with the population of the same place, year, sex and age "
         "group from the population source with the lowest priority number. The dashboard marks such rates as "
         "“computed” and names the population source. Without a population there is no computed rate.",
-        "Regional figure: only for years in which every country has the figure; counts are summed, rates are a "
-        "population-weighted mean. If a country is missing, no regional figure is shown.",
+        "Regional figure: only for years in which the observatory's six countries (Belize, Costa Rica, the "
+        "Dominican Republic, El Salvador, Guatemala and Honduras) have the figure; counts are summed, rates are a "
+        "population-weighted mean. Neighbouring countries without the figure are left out and named. If one of "
+        "the six is missing, no regional figure is shown.",
         "The change on the previous year is computed only between two years of the same source.",
         "Sources with one record per incident or victim (Costa Rica OIJ 2023, Panama victims) are counted at every "
         "level; a record without a known canton counts in its province and the country, so a province may exceed "
@@ -159,7 +163,8 @@ def _source_block(ds, sid: str, num: int, lang: str, cov, pop_cov) -> str:
     title = s.get("title") or sid
 
     def row(key: str, value_html: str) -> str:
-        return f"<tr><th scope='row' class='text-nowrap'>{escape(tr(key, lang))}</th><td>{value_html}</td></tr>"
+        return (f"<tr><th scope='row' class='text-nowrap' style='width: 14rem'>{escape(tr(key, lang))}</th>"
+                f"<td>{value_html}</td></tr>")
 
     return f"""
 <article class="card mb-3" id="source-{escape(sid)}"><div class="card-body">
