@@ -45,6 +45,10 @@ def render_page(_pathname, search):
     alt = partb.route(ds, _pathname, search)
     if alt is not None:
         return alt
+    from callbacks.present import present_or_none   # issue 4: ?view=present renders the presenter page
+    presenter = present_or_none(ds, search or "")
+    if presenter is not None:
+        return presenter
     res = controller.sync(ds, None, search or "")
     return page(res.state.lang, res.options, res.values, ds.version)
 

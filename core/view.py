@@ -153,6 +153,12 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
             tr["marker"] = {"size": 6, "color": color}
         fig["layout"]["legend"] = {"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 12}}
         fig["layout"]["margin"]["r"] = 4
+    if getattr(state, "events", 1):   # event annotations (issue 4, core/events.py)
+        from core import events as _events
+
+        ctry = ds.unit(place)["country"] if place is not None else None
+        evs = _events.for_place(_events.load_events(countries=set(ds.countries))[0], ctry)
+        _events.add_to_series(fig, evs, lang, {c: ds.name(c) for c in ds.countries}, prefix_country=place is None)
     return {"figure": fig, "notes": notes, "sources": sorted(srcs)}
 
 

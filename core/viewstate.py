@@ -18,7 +18,7 @@ LEVELS = (0, 1, 2)
 SEXES = ("total", "female", "male")
 MEASURES = ("rate", "count")
 LANGS = ("es", "en")
-PARAMS = ("country", "level", "offense", "year", "sex", "age", "measure", "unit", "lang", "pool")
+PARAMS = ("country", "level", "offense", "year", "sex", "age", "measure", "unit", "lang", "pool", "events")
 POOLS = (1, 3)   # pool=3: small units get the rate over three years (issue 5)
 DEFAULT_OFFENSE = "homicide"
 MAX_QUERY_CHARS = 4096
@@ -39,6 +39,7 @@ class ViewState:
     unit: str | None = None
     lang: str = "es"
     pool: int = 1
+    events: int = 1      # event annotations on the series (issue 4): events=0 hides them
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -191,6 +192,8 @@ def _validate(param: str, v: str, cat: Catalog) -> tuple[bool, object]:
         return v in LANGS, v
     if param == "pool":
         return v in ("1", "3"), (int(v) if v in ("1", "3") else None)
+    if param == "events":
+        return v in ("0", "1"), (int(v) if v in ("0", "1") else None)
     return False, None
 
 
@@ -278,6 +281,8 @@ def to_query(state: ViewState) -> str:
     pairs.append(("lang", state.lang))
     if state.pool != 1:
         pairs.append(("pool", state.pool))
+    if state.events != 1:
+        pairs.append(("events", state.events))
     return urlencode(pairs)
 
 
@@ -370,3 +375,56 @@ def crumbs(state: ViewState, cat: Catalog) -> list[tuple[str, ViewState]]:
             target = replace(state, unit=uid)
         out.append((uid, target))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Presenter mode (issue 4): ?view=present&deck=<name>&slide=<n> or &slides=<encoded view>|<encoded view>...
+# ---------------------------------------------------------------------------------------------------
+PRESENT_VIEWS = ("present",)
+MAX_SLIDES = 50
+_DECK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class PresentParams:
+    present: bool = False
+    deck: str | None = None            # a file data/decks/<deck>.json
+    slides: tuple[str, ...] = ()       # inline view query strings
+    slide: int = 1                     # 1-based
+
+
+def parse_present(query: str | Mapping | None) -> tuple[PresentParams, list[Note]]:
+    """view / deck / slides / slide from a query string. Hostile values fall back with a note, never raise."""
+    raw, notes = _as_lists(query)
+    present = False
+    if "view" in raw:
+        vals = raw["view"]
+        if len(vals) == 1 and vals[0].strip() in PRESENT_VIEWS:
+            present = True
+        elif len(vals) != 1:
+            notes.append(Note("repeated", "view", "", ""))
+        elif vals[0].strip():
+            notes.append(Note("invalid", "view", _short(vals[0]), ""))
+    deck = None
+    if "deck" in raw:
+        vals = raw["deck"]
+        if len(vals) == 1 and _DECK_NAME.match(vals[0].strip()):
+            deck = vals[0].strip()
+        else:
+            notes.append(Note("invalid" if len(vals) == 1 else "repeated", "deck",
+                              _short(vals[0]) if len(vals) == 1 else "", ""))
+    slides: list[str] = []
+    for v in raw.get("slides", []):
+        for part in v.split("|"):
+            part = part.strip()
+            if part and len(part) <= 1024 and len(slides) < MAX_SLIDES:
+                slides.append(part)
+    slide = 1
+    if "slide" in raw:
+        vals = raw["slide"]
+        if len(vals) == 1 and re.fullmatch(r"[0-9]{1,3}", vals[0].strip()) and int(vals[0]) >= 1:
+            slide = int(vals[0])
+        else:
+            notes.append(Note("invalid" if len(vals) == 1 else "repeated", "slide",
+                              _short(vals[0]) if len(vals) == 1 else "", "1"))
+    return PresentParams(present=present, deck=deck, slides=tuple(slides), slide=slide), notes

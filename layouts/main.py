@@ -6,6 +6,7 @@ from dash import dash_table, dcc, html
 
 from core import ids
 from core.i18n import t
+from layouts import present as present_parts   # issue 4: sentence, slider, export, "Presentar"
 from layouts import partb
 
 EMPTY_FIG = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False},
@@ -74,6 +75,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
             html.A(t("switch_lang", lang), id=ids.LANG_LINK, href="?lang=" + ("en" if lang == "es" else "es"),
                    className="obs-lang btn btn-sm btn-outline-light", title=t("switch_lang_label", lang),
                    hrefLang="en" if lang == "es" else "es"),
+            present_parts.present_link(lang),
         ]),
         html.Div(className="obs-body", children=[
             html.Aside(id=ids.FILTERS_DRAWER, className="offcanvas-lg offcanvas-start obs-filters", tabIndex="-1",
@@ -98,6 +100,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                         html.Span(id=ids.HEADLINE_CHANGE, className="obs-hl-change"),
                     ]),
                     html.Div(id=ids.HEADLINE_META, className="obs-hl-meta"),
+                    html.P(id=present_parts.SENTENCE, className="obs-hl-sentence"),
                 ]),
                 html.Div(className="obs-grid", children=[
                     html.Section(className="obs-card obs-map-card", **{"aria-label": t("map_title", lang)}, children=[
@@ -107,6 +110,8 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                             config={"displayModeBar": False, "scrollZoom": False, "responsive": True,
                                     "doubleClick": False})),
                         html.Div(id=ids.LEGEND, className="obs-legend"),
+                        present_parts.anim_controls(present_parts.MAIN_ANIM, lang),
+                        present_parts.export_buttons("map-export", lang),
                         html.P(t("map_help", lang), className="obs-help"),
                     ]),
                     html.Div(className="obs-side", children=[
@@ -116,6 +121,8 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                                 id=ids.SERIES, figure=EMPTY_FIG, style={"height": "100%", "width": "100%"},
                                 config={"displayModeBar": False, "responsive": True})),
                             html.Div(id=ids.SERIES_NOTE, className="obs-small-note"),
+                            html.Div(id=present_parts.EVENTS_TOGGLE, className="obs-small-note"),
+                            present_parts.export_buttons("series-export", lang),
                         ]),
                         html.Section(className="obs-card", **{"aria-label": t("ranking_title", lang)}, children=[
                             html.H2(id=ids.RANKING_TITLE, className="obs-card-title"),

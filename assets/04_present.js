@@ -1,0 +1,73 @@
+/* Issue 4: presenter keyboard stepping and image export (PNG / SVG with title, legend, source and date). */
+(function () {
+  'use strict';
+  // Arrow keys / PageUp-PageDown / space step through the deck: they click the presenter's own buttons, whose
+  // callback writes slide=<n> into the URL (so a reload or a shared link opens the same slide).
+  document.addEventListener('keydown', function (ev) {
+    if (!document.querySelector('.obs-present')) { return; }
+    const tag = (ev.target && ev.target.tagName) || '';
+    if (/INPUT|TEXTAREA|SELECT/.test(tag) || (ev.target && ev.target.isContentEditable)) { return; }
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
+    let id = null;
+    if (['ArrowRight', 'ArrowDown', 'PageDown', ' '].indexOf(ev.key) >= 0) { id = 'pr-next'; }
+    if (['ArrowLeft', 'ArrowUp', 'PageUp'].indexOf(ev.key) >= 0) { id = 'pr-prev'; }
+    if (!id) { return; }
+    const btn = document.getElementById(id);
+    if (btn) { ev.preventDefault(); btn.click(); }
+  });
+
+  // Figure -> image with the title on top, the legend (map classes) and the source + date line baked in.
+  window.obsExport = function (graphId, fmt, meta) {
+    const gd = document.querySelector('#' + graphId + ' .js-plotly-plot') || document.getElementById(graphId);
+    if (!gd || !window.Plotly || !gd.data) { return null; }
+    const W = 1280, H = 900;
+    const layout = JSON.parse(JSON.stringify(gd.layout || {}));
+    const data = JSON.parse(JSON.stringify(gd.data || []));
+    const legend = (meta && meta.legend) || [];
+    const top = 90, bottom = 70 + (legend.length ? 40 : 0);
+    layout.width = W; layout.height = H;
+    layout.margin = Object.assign({}, layout.margin || {}, {t: top, b: bottom + ((layout.margin || {}).b || 0)});
+    layout.title = {text: esc(meta.title || ''), x: 0.01, xanchor: 'left', y: 0.985, yanchor: 'top',
+                    font: {size: 26, color: '#111'}};
+    const ann = (layout.annotations || []).slice();
+    ann.push({text: esc((meta.source || '') + ' · ' + (meta.date || '')), xref: 'paper', yref: 'paper',
+              x: 0, y: 0, yshift: -bottom + 14, xanchor: 'left', yanchor: 'bottom', showarrow: false,
+              font: {size: 16, color: '#333'}, name: 'obs-source'});
+    const shapes = (layout.shapes || []).slice();
+    if (legend.length) {
+      let x = 0;
+      const step = 1 / Math.max(legend.length, 4);
+      if (meta.legend_title) {
+        ann.push({text: '<b>' + esc(meta.legend_title) + '</b>', xref: 'paper', yref: 'paper', x: 0, y: 0,
+                  yshift: -bottom + 62, xanchor: 'left', yanchor: 'bottom', showarrow: false,
+                  font: {size: 15, color: '#111'}});
+      }
+      legend.forEach(function (it) {
+        shapes.push({type: 'rect', xref: 'paper', yref: 'paper', x0: x, x1: x + 0.03, y0: 0, y1: 0,
+                     ysizemode: 'pixel', yanchor: 0, y0shift: 0, line: {color: '#777', width: 1},
+                     fillcolor: it.color, name: 'obs-legend'});
+        ann.push({text: esc(it.label), xref: 'paper', yref: 'paper', x: x + 0.035, y: 0, yshift: -bottom + 38,
+                  xanchor: 'left', yanchor: 'bottom', showarrow: false, font: {size: 15, color: '#111'},
+                  name: 'obs-legend-label'});
+        shapes[shapes.length - 1].y0 = -((bottom - 40) / (H - top - bottom));
+        shapes[shapes.length - 1].y1 = -((bottom - 56) / (H - top - bottom));
+        delete shapes[shapes.length - 1].ysizemode; delete shapes[shapes.length - 1].yanchor;
+        delete shapes[shapes.length - 1].y0shift;
+        x += step;
+      });
+    }
+    layout.annotations = ann; layout.shapes = shapes;
+    const fig = {data: data, layout: layout, config: {staticPlot: true}};
+    const name = (meta && meta.filename) || 'observatorio';
+    window._obsLastExport = {format: fmt, title: layout.title.text, annotations: ann.length, legend: legend.length};
+    return window.Plotly.toImage(fig, {format: fmt, width: W, height: H}).then(function (url) {
+      const a = document.createElement('a');
+      a.href = url; a.download = name + '.' + fmt;
+      document.body.appendChild(a); a.click(); a.remove();
+      window._obsLastExport.done = true;
+      return url;
+    });
+  };
+
+  function esc(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); }
+})();

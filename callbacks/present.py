@@ -1,0 +1,312 @@
+"""Presenter mode, the map's year slider, export metadata, the headline sentence and the event toggle (issue 4).
+
+Thin wiring: decks (core.decks), sentences (core.sentences), fixed classes (core.animation), events
+(core.events). The presenter page is rendered by callbacks.main.render_page through `present_or_none`."""
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from urllib.parse import parse_qsl, urlencode
+
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update  # noqa: F401
+
+from core import animation, decks, figures, ids, query, sentences, view
+from core.cache import memo
+from core.viewstate import REGION, ViewState, parse, parse_present, to_query
+from layouts import present as P
+
+PR_MAP_W, PR_MAP_H = 540, 235     # the presenter map at 1280x720 (assets/04_present.css)
+
+
+def _ds():
+    return query.get_dataset()
+
+
+def _state(store) -> ViewState | None:
+    if not isinstance(store, dict) or not isinstance(store.get("state"), dict):
+        return None
+    return ViewState.from_dict(store["state"])
+
+
+# ---- page -------------------------------------------------------------------------------------------
+def present_or_none(ds: query.Dataset, search: str):
+    """The presenter page when the URL asks for it (view=present), else None (the main page)."""
+    params, _notes = parse_present(search or "")
+    if not params.present:
+        return None
+    cat = query.catalog(ds)
+    base, _ = parse(search or "", cat)
+    lang = base.lang
+    if params.deck:
+        deck, problems = decks.load_deck(params.deck, cat)
+    elif params.slides:
+        deck, problems = decks.inline_deck(params.slides, cat)
+    else:
+        from core.viewstate import resolve
+        deck, problems = decks.single_deck(resolve(search or "", cat)[0]), []
+    if deck is None:
+        return P.deck_error_page(lang, problems)
+    deck = deck.with_lang(lang)
+    data = {"name": deck.name, "title": deck.title, "lang": lang,
+            "views": [to_query(s.state) for s in deck.slides], "titles": [s.title for s in deck.slides]}
+    return P.present_page(lang, data)
+
+
+def slide_query(search: str, slide: int) -> str:
+    """The URL's query with slide=<n> (every other parameter kept, in order)."""
+    pairs = [(k, v) for k, v in parse_qsl((search or "").lstrip("?"), keep_blank_values=True) if k != "slide"]
+    pairs.append(("slide", str(slide)))
+    return "?" + urlencode(pairs)
+
+
+def current_slide(search: str, n: int) -> int:
+    params, _ = parse_present(search or "")
+    return max(1, min(n, params.slide))
+
+
+# ---- figures for the projector ----------------------------------------------------------------------
+def big_series(fig: dict) -> dict:
+    """The trend with type for the back of a room (>= 20 px)."""
+    fig = copy.deepcopy(fig)
+    lay = fig.setdefault("layout", {})
+    for ax in ("xaxis", "yaxis"):
+        a = lay.setdefault(ax, {})
+        a["tickfont"] = {"size": 20}
+        if isinstance(a.get("title"), dict):
+            a["title"]["font"] = {"size": 20}
+    leg = lay.get("legend") or {}
+    leg["font"] = {"size": 20}
+    leg["tracegroupgap"] = 0
+    if len(fig.get("data", [])) > 3:
+        leg.update({"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"})
+    lay["legend"] = leg
+    lay["margin"] = {"l": 70, "r": 10, "t": 10, "b": 50}
+    for a in lay.get("annotations") or []:
+        a.setdefault("font", {})["size"] = 20
+    for tr in fig.get("data", []):
+        if isinstance(tr.get("line"), dict):
+            tr["line"]["width"] = max(tr["line"].get("width", 3), 4)
+        if isinstance(tr.get("marker"), dict):
+            tr["marker"]["size"] = 10
+    lay["hoverlabel"] = {"font": {"size": 20}}
+    for a in lay.get("annotations") or []:
+        if a.get("name") == "event":
+            a["font"]["size"] = 20
+    return fig
+
+
+def export_meta(ds, state: ViewState, hl: dict, legend_items: list[dict] | None, legend_title: str,
+                what: str) -> dict:
+    """Title, source line, date and legend to bake into an exported image (assets/04_present.js)."""
+    lang = state.lang
+    src = ", ".join(ds.source_label(s) for s in hl.get("sources") or []) or "—"
+    title = f"{hl['place']} · {hl['meta'].split(' · ' + P.tx('source', lang))[0]}"
+    return {"title": title, "source": f"{P.tx('source', lang)}: {src}",
+            "date": P.tx("data_date", lang, date=ds.build_date or ds.version),
+            "legend": legend_items or [], "legend_title": legend_title,
+            "filename": f"observatorio-{what}-{to_query(state).replace('&', '_').replace('=', '-')}"[:120]}
+
+
+def slide_content(ds, state: ViewState) -> dict:
+    lang = state.lang
+    hl = memo("headline", view.key(ds, state), lambda: view.headline_view(ds, state))
+    sen = memo("sentence", view.key(ds, state), lambda: sentences.headline_sentence(ds, state))
+    payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
+    payload = dict(payload)
+    _, table = view._table(ds, state)
+    payload["view"] = figures.frame(query.bbox(ds, table["unit_id"]), PR_MAP_W, PR_MAP_H)
+    fig = figures.map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
+                             land_url=payload["land_url"], lang=lang, separators=payload["separators"],
+                             uirevision=payload["geo_key"] + "|" + payload["focus"])
+    series = memo("series", view.key(ds, state), lambda: view.series_view(ds, state))
+    return {"hl": hl, "sentence": sen, "payload": payload, "map": fig, "series": big_series(series["figure"])}
+
+
+def legend_children(payload: dict) -> list:
+    from callbacks.main import legend
+    return legend(payload)
+
+
+# ---- presenter: one callback per step ----------------------------------------------------------------
+@callback(
+    Output(P.PR_URL, "search"), Output(P.PR_VIEW, "data"), Output(P.PR_TITLE, "children"),
+    Output(P.PR_COUNTER, "children"), Output(P.PR_PLACE, "children"), Output(P.PR_VALUE, "children"),
+    Output(P.PR_UNIT, "children"), Output(P.PR_CHANGE, "children"), Output(P.PR_SENTENCE, "children"),
+    Output(P.PR_META, "children"), Output(P.PR_MAP, "figure"), Output(P.PR_LEGEND, "children"),
+    Output(P.PR_SERIES, "figure"), Output(P.PR_EXIT, "href"),
+    Output("pr-map-export-meta", "data"), Output("pr-series-export-meta", "data"), Output(P.PR_EVENTS, "children"),
+    Input(P.PR_PREV, "n_clicks"), Input(P.PR_NEXT, "n_clicks"), Input(P.PR_URL, "search"),
+    State(P.PR_DECK, "data"),
+)
+def show_slide(_prev, _next, search, deck):
+    if not isinstance(deck, dict) or not deck.get("views"):
+        return (no_update,) * 17
+    ds = _ds()
+    cat = query.catalog(ds)
+    views = deck["views"]
+    n = len(views)
+    cur = current_slide(search, n)
+    trig = ctx.triggered_id
+    if trig == P.PR_NEXT:
+        cur = min(n, cur + 1)
+    elif trig == P.PR_PREV:
+        cur = max(1, cur - 1)
+    from core.viewstate import resolve
+    state, _, _ = resolve(views[cur - 1], cat)
+    lang = deck.get("lang") or state.lang
+    state = replace(state, lang=lang)
+    c = slide_content(ds, state)
+    hl, sen = c["hl"], c["sentence"]
+    title = (deck.get("titles") or [{}] * n)[cur - 1] or {}
+    title_text = title.get(lang) or hl["place"]
+    meta = [html.Span(hl["meta"]), html.Span(" · " + P.tx("data_date", lang, date=ds.build_date or ds.version),
+                                             className="pr-date")]
+    sentence = [html.Span(sen["main"], className="pr-sentence-main")] + \
+        [html.Span(" " + cv, className="pr-caveat") for cv in sen["caveats"]]
+    new_search = slide_query(search, cur)
+    exit_href = "/?" + to_query(state)
+    payload = c["payload"]
+    map_meta = export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa")
+    series_meta = export_meta(ds, state, hl, None, "", "tendencia")
+    return (new_search if new_search != (search or "") else no_update,
+            {"state": state.to_dict(), "slide": cur, "n": n},
+            title_text, P.tx("slide_of", lang, i=cur, n=n), hl["place"], hl["value"], hl["unit"], hl["change"],
+            sentence, meta, c["map"], legend_children(payload), c["series"], exit_href, map_meta, series_meta,
+            event_list(c["series"], lang, compact=True))
+
+
+def event_list(fig: dict, lang: str, compact: bool = False) -> list:
+    """The numbered events drawn on a series (layout.meta.events), with their sources."""
+    evs = ((fig.get("layout") or {}).get("meta") or {}).get("events") or []
+    items = []
+    for e in evs:
+        src = html.A(e["source_name"], href=e["source_url"], target="_blank", rel="noopener noreferrer")
+        items.append(html.Li(className="obs-event", children=[
+            html.Span(str(e["n"]), className="obs-event-n"),
+            f" {e['date'][:4] if compact else e['date']} · {e['label']}",
+            *([] if compact else [" (", src, ")"])]))
+    return [html.Ol(items, className="obs-events")] if items else []
+
+
+# ---- main page: sentence, presenter link, events toggle, export metadata ------------------------------
+@callback(
+    Output(P.SENTENCE, "children"), Output(P.PRESENT_LINK, "href"), Output(P.EVENTS_TOGGLE, "children"),
+    Output("map-export-meta", "data"), Output("series-export-meta", "data"),
+    Input(ids.VIEW, "data"), prevent_initial_call=True,
+)
+def main_extras(store):
+    state = _state(store)
+    if state is None:
+        return (no_update,) * 5
+    ds = _ds()
+    sen = memo("sentence", view.key(ds, state), lambda: sentences.headline_sentence(ds, state))
+    hl = memo("headline", view.key(ds, state), lambda: view.headline_view(ds, state))
+    payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
+    sentence = [html.Span(sen["main"])] + [html.Span(" " + cv, className="obs-caveat") for cv in sen["caveats"]]
+    present_href = "/?" + to_query(state) + "&view=present"
+    target = replace(state, events=0 if state.events else 1)
+    from dash import dcc
+    toggle = [dcc.Link(P.tx("events_off" if state.events else "events_on", state.lang),
+                       href="/?" + to_query(target), id="events-link", className="obs-events-link")]
+    series = memo("series", view.key(ds, state), lambda: view.series_view(ds, state))
+    toggle = event_list(series["figure"], state.lang) + toggle
+    return (sentence, present_href, toggle,
+            export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa"),
+            export_meta(ds, state, hl, None, "", "tendencia"))
+
+
+# ---- the year slider with play (main map and presenter map) ------------------------------------------
+def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str, duplicate: bool) -> None:
+    @callback(
+        Output(f"{prefix}-slider", "min"), Output(f"{prefix}-slider", "max"), Output(f"{prefix}-slider", "marks"),
+        Output(f"{prefix}-slider", "value"), Output(f"{prefix}-years", "data"), Output(f"{prefix}-bar", "style"),
+        Output(f"{prefix}-interval", "disabled", allow_duplicate=True),
+        Output(f"{prefix}-play", "children", allow_duplicate=True),
+        Output(f"{prefix}-badge", "children", allow_duplicate=True),
+        Input(view_store, "data"), prevent_initial_call=True,
+    )
+    def set_years(store):
+        state = _state(store)
+        if state is None:
+            return (no_update,) * 9
+        ds = _ds()
+        years = memo("anim-years", view.key(ds, state), lambda: animation.years_with_data(ds, state))
+        if len(years) < 2 or state.year not in years:
+            return 0, 1, {}, None, None, {"display": "none"}, True, "▶", ""
+        marks = {int(y): str(y) for y in years
+                 if len(years) <= 8 or y in (years[0], years[-1]) or (y % 5 == 0 and years[-1] - y >= 3
+                                                                         and y - years[0] >= 3)}
+        return (years[0], years[-1], marks, state.year, {"years": years, "state": state.to_dict()},
+                {}, True, "▶", "")
+
+    @callback(
+        Output(f"{prefix}-interval", "disabled"), Output(f"{prefix}-play", "children"),
+        Input(f"{prefix}-play", "n_clicks"), State(f"{prefix}-interval", "disabled"),
+        prevent_initial_call=True,
+    )
+    def play(_n, disabled):
+        playing = bool(disabled)   # it was stopped: start
+        return (not playing), ("❚❚" if playing else "▶")
+
+    @callback(
+        Output(f"{prefix}-slider", "value", allow_duplicate=True),
+        Output(f"{prefix}-interval", "disabled", allow_duplicate=True),
+        Output(f"{prefix}-play", "children", allow_duplicate=True),
+        Input(f"{prefix}-interval", "n_intervals"), State(f"{prefix}-slider", "value"),
+        State(f"{prefix}-years", "data"), prevent_initial_call=True,
+    )
+    def tick(_n, value, info):
+        if not isinstance(info, dict) or not info.get("years"):
+            return no_update, True, "▶"
+        years = info["years"]
+        nxt = [y for y in years if value is None or y > value]
+        if not nxt:           # at the end: start over from the first year
+            return years[0], no_update, no_update
+        if len(nxt) == 1:     # the last year: show it and stop
+            return nxt[0], True, "▶"
+        return nxt[0], no_update, no_update
+
+    @callback(
+        Output(map_id, "figure", allow_duplicate=True), Output(legend_id, "children", allow_duplicate=True),
+        Output(f"{prefix}-badge", "children"),
+        Input(f"{prefix}-slider", "value"), Input(f"{prefix}-years", "data"), prevent_initial_call=True,
+    )
+    def show_year(value, info):
+        """Only when the slider moves (dragged or playing): a new view sets slider and years together and
+        keeps the map the view callback drew."""
+        trig = {t["prop_id"] for t in ctx.triggered}
+        if not isinstance(info, dict) or value is None or f"{prefix}-years.data" in trig:
+            return no_update, no_update, no_update
+        state = ViewState.from_dict(info.get("state"))
+        years = info.get("years") or []
+        if int(value) not in years:
+            return no_update, no_update, no_update
+        ds = _ds()
+        bins = memo("anim-bins", view.key(ds, state), lambda: animation.fixed_bins(ds, state))
+        payload = memo("anim-map", view.key(ds, replace(state, year=int(value))) + ("fixed",),
+                       lambda: animation.year_payload(ds, state, int(value), bins))
+        patch = figures.map_patch(payload, reframe=False)
+        badge = P.tx("fixed", state.lang, year=int(value), first=years[0], last=years[-1])
+        return patch, legend_children(payload), badge
+
+
+register_anim(P.MAIN_ANIM, ids.MAP, ids.LEGEND, ids.VIEW, True)
+register_anim(P.PR_ANIM, P.PR_MAP, P.PR_LEGEND, P.PR_VIEW, True)
+
+
+# ---- export: PNG / SVG with title, legend, source and date (assets/04_present.js does the drawing) ----
+for _graph, _prefix in ((ids.MAP, "map-export"), (ids.SERIES, "series-export"), (P.PR_MAP, "pr-map-export"),
+                        (P.PR_SERIES, "pr-series-export")):
+    clientside_callback(
+        f"""
+        function(png, svg, meta) {{
+            const trig = (window.dash_clientside.callback_context.triggered || [])[0];
+            if (!trig || !window.obsExport) {{ return window.dash_clientside.no_update; }}
+            const fmt = trig.prop_id.indexOf('-svg.') > 0 ? 'svg' : 'png';
+            window.obsExport('{_graph}', fmt, meta || {{}});
+            return fmt + ':' + Date.now();
+        }}
+        """,
+        Output(f"{_prefix}-done", "title"), Input(f"{_prefix}-png", "n_clicks"), Input(f"{_prefix}-svg", "n_clicks"),
+        State(f"{_prefix}-meta", "data"), prevent_initial_call=True,
+    )

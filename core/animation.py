@@ -1,0 +1,63 @@
+"""The map through the years (issue 4): which years a selection has, and class breaks fixed over all of them,
+so that a colour means the same number in every year while the slider plays.
+
+`years_with_data(ds, state)` -> ascending years with at least one value in the map's scope.
+`fixed_bins(ds, state)` -> quantile upper bounds computed over the values of every one of those years.
+`year_payload(ds, state, year, bins)` -> core.figures.map_payload's output for `year`, re-classed on `bins`
+(z, colours and legend), so that core.figures.map_patch sends only values (the GeoJSON stays in the browser).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from core import figures, query, view
+from core.viewstate import ViewState
+
+
+def _scope_values(ds: query.Dataset, state: ViewState):
+    focus = query.focus_of(ds, state.level, state.country, state.unit)
+    units = query.scope_units(ds, state.level, focus)
+    sl = query._slice(ds, state.level, state.offense, state.sex, state.age)
+    sub = sl[sl["unit_id"].isin(units) & sl[state.measure].notna()]
+    return sub
+
+
+def years_with_data(ds: query.Dataset, state: ViewState) -> list[int]:
+    sub = _scope_values(ds, state)
+    return sorted(int(y) for y in sub["year"].unique())
+
+
+def fixed_bins(ds: query.Dataset, state: ViewState, k: int = 5) -> list[float]:
+    """Quantile class upper bounds over the values of all years of the selection (as core.figures.classify)."""
+    vals = _scope_values(ds, state)[state.measure].to_numpy(dtype="float64")
+    bins, _ = figures.classify(vals, k)
+    if bins:
+        bins[-1] = float(np.nanmax(vals))
+    return bins
+
+
+def classes_for(values, bins: list[float]) -> list[int]:
+    """Class index of each value on fixed upper bounds (value <= bound), clipped to the last class."""
+    if not bins:
+        return [0] * len(values)
+    idx = np.searchsorted(np.asarray(bins, dtype="float64"), np.asarray(values, dtype="float64"), side="left")
+    return [int(i) for i in np.clip(idx, 0, len(bins) - 1)]
+
+
+def year_payload(ds: query.Dataset, state: ViewState, year: int, bins: list[float]) -> dict:
+    """The map payload of `year` with classes fixed on `bins` (legend: the fixed ranges)."""
+    st = replace(state, year=int(year), unit=state.unit)
+    payload = view.map_view(ds, st)
+    focus, table = view._table(ds, st)
+    data = table[table["value"].notna()]
+    vals = data["value"].to_numpy(dtype="float64")
+    payload["z"] = classes_for(vals, bins)
+    payload["k"] = len(bins)
+    payload["colors"] = figures.class_colors(len(bins)) if bins else []
+    all_vals = _scope_values(ds, state)[state.measure].to_numpy(dtype="float64")
+    n_missing = len(payload["missing"])
+    payload["legend"] = figures.legend_items(all_vals, bins, state.measure, view.locale_of(st), st.lang, n_missing)
+    payload["year"] = int(year)
+    return payload
