@@ -24,7 +24,7 @@ CR_PROVINCES = {"SAN JOSE": "CR-SJ", "ALAJUELA": "CR-A", "CARTAGO": "CR-C", "HER
                 "GUANACASTE": "CR-G", "PUNTARENAS": "CR-P", "LIMON": "CR-L"}
 HN_DEPARTMENTS = {"Atlantida": "HN-AT", "Choluteca": "HN-CH", "Colon": "HN-CL", "Comayagua": "HN-CM",
                   "Copan": "HN-CP", "Cortes": "HN-CR", "El Paraiso": "HN-EP", "Francisco Morazan": "HN-FM",
-                  "Gracias a Dios": "HN-GD", "Intibuca": "HN-IN", "Islas de la Bahia": "HN-IB", "La Paz": "HN-LP",
+                  "Gracias A Dios": "HN-GD", "Intibuca": "HN-IN", "Islas de la Bahia": "HN-IB", "La Paz": "HN-LP",
                   "Lempira": "HN-LE", "Ocotepeque": "HN-OC", "Olancho": "HN-OL", "Santa Barbara": "HN-SB",
                   "Valle": "HN-VA", "Yoro": "HN-YO"}
 
@@ -75,8 +75,11 @@ def test_costa_rica_cantons_carved_out_counted_in_their_old_canton(facts: pd.Dat
     cantons = units[(units.country == "CRI") & (units.level == 2)].set_index("name").unit_id
     theft = raw[raw.Delito == "HURTO"].groupby("Canton").size()
     got = totals(facts, "cr_oij_2023", "theft")
-    assert got.loc[(cantons["Golfito"], 2023), "count"] == theft["GOLFITO"] + theft["PUERTO JIMÉNEZ"]
+    assert got.loc[(cantons["Puntarenas"], 2023), "count"] == theft["PUNTARENAS"] + theft["MONTEVERDE"]
     assert got.loc[(cantons["Grecia"], 2023), "count"] == theft["GRECIA"] + theft["RIO CUARTO"]
+    cars = raw[raw.Delito == "ROBO DE VEHICULO"].groupby("Canton").size()
+    got_cars = totals(facts, "cr_oij_2023", "vehicle_theft")
+    assert got_cars.loc[(cantons["Golfito"], 2023), "count"] == cars["GOLFITO"] + cars["PUERTO JIMÉNEZ"]
     sarchi = cantons.get("Sarchí", cantons.get("Valverde Vega"))
     assert got.loc[(sarchi, 2023), "count"] == theft["SARCHÍ"]
 
