@@ -88,8 +88,11 @@ def case(ds: query.Dataset, unit_id: str, year: int, offense: str, sex: str = "t
 def _gap_text(n: float | None, pct: float | None, loc: str, is_count: bool) -> str:
     if n is None:
         return ""
-    sign = "+" if n > 0 else ("−" if n < 0 else "±")
     num = fmt_count(abs(n), loc) if is_count else fmt_rate(abs(n), loc)
+    if float(num.replace(",", ".").replace("\u202f", "").replace("\xa0", "").replace(" ", "") or 0) == 0 \
+            and (pct is None or round(abs(pct), 1) == 0):
+        return "≈ 0"
+    sign = "+" if n > 0 else ("−" if n < 0 else "±")
     if pct is None:
         return f"{sign}{num}"
     p = f"{abs(pct):.1f}".replace(".", "," if loc == "es_CR" else ".")
@@ -142,7 +145,7 @@ def case_figure(c: dict, lang: str) -> dict:
     rows = [r for r in c["rows"] if r[key] is not None]
     mark = "map_count" if has_counts else "map_rate"
     loc = "es_419" if lang == "es" else "en"
-    labels = [_short(r["publisher"]) + (" ◆" if r[mark] else "") for r in rows]
+    labels = [_short(r["publisher"], 26) + (" ◆" if r[mark] else "") for r in rows]
     texts = [(r["count_text"] if has_counts else r["rate_text"]) for r in rows]
     fig = {"data": [{
         "type": "bar", "orientation": "h", "x": [r[key] for r in rows], "y": labels,

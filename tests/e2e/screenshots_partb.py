@@ -45,7 +45,7 @@ def main(data_dir: Path, only: str = "") -> None:
                     pg.click("#embed-open")
                     pg.wait_for_selector("#embed-modal textarea", timeout=10000)
                     pg.wait_for_timeout(800)
-                pg.screenshot(path=str(OUT / name))
+                pg.screenshot(path=str(OUT / name), full_page="small-numbers" in name)
                 ctx.close()
             b.close()
     finally:
