@@ -47,6 +47,43 @@ def _csp(app: dash.Dash, frame_ancestors: str) -> str:
     ])
 
 
+def _deps(items: object) -> list[tuple[str, str]] | None:
+    """(id, property) of each declared input/state item of a callback body, or None if malformed."""
+    if not isinstance(items, list):
+        return None
+    out = []
+    for it in items:
+        if not isinstance(it, dict) or not isinstance(it.get("id"), str) or not isinstance(it.get("property"), str):
+            return None
+        out.append((it["id"], it["property"]))
+    return out
+
+
+def malformed_callback(app: dash.Dash, body: object) -> str | None:
+    """Why a /_dash-update-component body cannot be dispatched (fixed texts, never the input), else None.
+
+    The ids and properties must be those the callback declares; the values are free (the callbacks validate)."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    output = body.get("output")
+    cb = app.callback_map.get(output) if isinstance(output, str) else None
+    if cb is None:
+        return "unknown output"
+    for key in ("inputs", "state"):
+        declared = [(d["id"], d["property"]) for d in cb.get(key, [])]
+        if _deps(body.get(key, [])) != declared:
+            return f"{key} do not match the callback"
+    names = output[2:-2].split("...") if output.startswith("..") else [output]
+    outputs = body.get("outputs")
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    if _deps(outputs) != [tuple(n.rsplit(".", 1)) for n in names]:
+        return "outputs do not match the callback"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds must be a list of strings"
+    return None
+
+
 def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     query.set_default_data_dir(settings.data_dir)
     app = dash.Dash(
@@ -86,6 +123,17 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN") if settings.frame_ancestors == "'self'" else None
         return resp
 
+    @server.before_request
+    def refuse_malformed_callback():
+        """A callback request Dash cannot dispatch gets a 400 with a message (Dash itself would raise: a 500)."""
+        if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
+            return None
+        problem = malformed_callback(app, request.get_json(silent=True))
+        if problem:
+            return Response(orjson.dumps({"error": f"malformed callback request: {problem}"}), status=400,
+                            mimetype="application/json")
+        return None
+
     @server.route("/healthz")
     def healthz():
         try:
@@ -96,12 +144,14 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         return Response(orjson.dumps(body), status=status, mimetype="application/json",
                         headers={"Cache-Control": "no-store"})
 
-    @server.route("/geo/level-<int:level>.json")
-    def geo(level: int):
+    @server.route("/geo/level-<level>.json")   # not <int:...>: a 5,000-digit level made int() raise (a 500)
+    def geo(level: str):
         scope = request.args.get("country", query.REGION, type=str)
         scope = scope.upper() if scope.lower() != query.REGION else query.REGION
         try:
-            blob = query.geojson(query.get_dataset(settings.data_dir), level, scope)
+            if len(level) != 1 or not level.isdigit():
+                raise query.DataError("no such level")
+            blob = query.geojson(query.get_dataset(settings.data_dir), int(level), scope)
         except query.DataError:
             blob = None
         if blob is None:

@@ -118,12 +118,13 @@ def _as_lists(query: str | Mapping | None) -> tuple[dict[str, list[str]], list[N
     if not isinstance(query, str):
         return {}, notes
     q = query[1:] if query.startswith("?") else query
-    if len(q) > MAX_QUERY_CHARS:
+    if len(q) > MAX_QUERY_CHARS:   # what is cut off is said, not silently dropped
+        notes.append(Note("invalid", "query", _short(q[MAX_QUERY_CHARS:])))
         q = q[:MAX_QUERY_CHARS]
     try:
         return parse_qs(q, keep_blank_values=True, max_num_fields=64), notes
     except ValueError:
-        return {}, [Note("invalid", "query", _short(q))]
+        return {}, notes + [Note("invalid", "query", _short(q))]
 
 
 def _default_str(param: str) -> str:

@@ -102,12 +102,19 @@ class _Rows:
         self.unmatched_total = 0
         self.partial: dict[str, int] = {}
         self.notes: dict[str, int] = {}
+        # per file row (the accounting of rows_accounted: used + excluded + unmatched = rows_read)
+        self.used_lines: set[int] = set()
+        self.excluded_lines: set[int] = set()
+        self.unmatched_lines: set[int] = set()
+        self.partial_lines: set[int] = set()
 
-    def exclude(self, reason: str, n: int = 1) -> None:
+    def exclude(self, reason: str, n: int = 1, lines: Any = ()) -> None:
         self.excluded[reason] = self.excluded.get(reason, 0) + n
+        self.excluded_lines.update(int(x) for x in lines)
 
     def unmatch(self, row: int, column: str, value: Any, reason: str) -> None:
         self.unmatched_total += 1
+        self.unmatched_lines.add(int(row))
         if len(self.unmatched) < MAX_UNMATCHED_LISTED:
             self.unmatched.append({"file": self.file, "row": row, "column": column, "value": str(value),
                                    "reason": reason})
@@ -152,7 +159,7 @@ def _apply_map(values: pd.Series, spec: Any, name: str, rows: _Rows, line: pd.Se
         if key in mapping:
             out.append(mapping[key])
         elif key in excluded:
-            rows.exclude(f"{name} {raw!r}: {excluded[key]}")
+            rows.exclude(f"{name} {raw!r}: {excluded[key]}", lines=[line[idx]])
             out.append(None)
         else:
             rows.unmatch(int(line[idx]), spec.get("column", name), raw, f"{name} value not in the mapping")
@@ -240,6 +247,7 @@ class DeclarativeLoader:
                     cache[key] = self._match_one(how, crosswalk, country, raw, parent, level, unknown, rows)
                 found = cache[key]
                 if found == "":
+                    rows.partial_lines.add(int(line[idx]))
                     rows.partial[f"{column} {raw!r}: unknown in source"] = rows.partial.get(
                         f"{column} {raw!r}: unknown in source", 0) + 1
                 elif found is None:
@@ -285,10 +293,11 @@ class DeclarativeLoader:
                 keep &= column.astype(str).str.strip().isin([str(v) for v in rule["in"]])
             if "not_in" in rule:
                 keep &= ~column.astype(str).str.strip().isin([str(v) for v in rule["not_in"]])
-            rows.exclude(rule["reason"], int((~keep).sum()))
+            rows.exclude(rule["reason"], int((~keep).sum()), lines=line[~keep])
             frame, line = frame[keep], line[keep]
 
-        frame = self._melt(frame, spec, rows.file)
+        # the file row numbers travel with the rows (through filter and melt) for errors and the report
+        frame = self._melt(frame.assign(__line__=line), spec, rows.file)
         line = frame.pop("__line__") if "__line__" in frame.columns else line
         unit = self._match_units(frame, spec, rows, line)
         fields = spec["fields"]
@@ -335,6 +344,7 @@ class DeclarativeLoader:
         else:
             result = self._records(table, spec, rows)
         dropped_rows = int((~valid).sum()) if spec["grain"] == "table" else 0
+        accounted = self._account(read, rows)
         report = {
             "mapping": mapping_path.name, "source_id": spec["source_id"], "file": spec["file"],
             "encoding": encoding, "grain": spec["grain"], "rows_read": read, "rows_written": len(result),
@@ -342,8 +352,27 @@ class DeclarativeLoader:
             "unmatched": rows.unmatched, "rows_counted_above_unknown_unit": rows.partial,
             "reviewed_crosswalk_lines_used": sorted(rows.notes),
             "rows_dropped_unmatched": dropped_rows,
+            "rows_accounted": accounted,
         }
         return LoadResult(mapping_path.name, spec["source_id"], spec["kind"], result, report)
+
+    @staticmethod
+    def _account(read: int, rows: _Rows) -> dict[str, Any]:
+        """Each file row once: used (in the output), else excluded by a rule, else unmatched; `lost` must be 0.
+
+        Melted or exploded rows count once per file row: a row is used if any of its pieces reached the output.
+        A table row whose unit the source marks as unknown is excluded (table rows are placed at their own level
+        only; records rows are still counted above the unknown unit and so are used)."""
+        used = rows.used_lines
+        partial = rows.partial_lines - used - rows.excluded_lines - rows.unmatched_lines
+        if partial:
+            rows.exclude("unit unknown in source (a table row is placed at its own level only)", len(partial),
+                         lines=partial)
+        excluded = rows.excluded_lines - used
+        unmatched = rows.unmatched_lines - used - excluded
+        lost = sorted(set(range(2, read + 2)) - used - excluded - unmatched)
+        return {"used": len(used), "excluded": len(excluded), "unmatched": len(unmatched), "lost": len(lost),
+                "lost_rows_first": lost[:20]}
 
     def _melt(self, frame: pd.DataFrame, spec: dict[str, Any], file: str) -> pd.DataFrame:
         frame = frame.copy()
@@ -367,8 +396,9 @@ class DeclarativeLoader:
         measures = [m for m in ("count", "rate", "population") if m in table.columns]
         table = table.explode("offense") if "offense" in table else table
         empty = table[measures].isna().all(axis=1)
-        rows.exclude("no value in the row (blank measure)", int(empty.sum()))
+        rows.exclude("no value in the row (blank measure)", int(empty.sum()), lines=table.loc[empty, "__line__"])
         table = table[~empty]
+        rows.used_lines.update(int(x) for x in table["__line__"])
         dup = table.duplicated(key, keep=False)
         if dup.any():
             if spec.get("combine") != "sum":
@@ -392,6 +422,7 @@ class DeclarativeLoader:
         need = ["offense", "sex", "age_group", "year"]
         incomplete = table[need].isna().any(axis=1)
         table = table[~incomplete].explode("offense")
+        rows.used_lines.update(int(x) for x in table["__line__"])
         country = spec.get("country")
         levels = sorted({0} | {int(u["level"]) for u in spec["units"]})
         parts = []

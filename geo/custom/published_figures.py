@@ -127,5 +127,8 @@ def load(raw_dir: Path, hierarchy: Hierarchy, crosswalk: Crosswalk) -> tuple[Loa
               "file": FILE, "encoding": encoding, "grain": "table", "rows_read": len(frame),
               "rows_written": len(facts), "rows_excluded_by_rule": excluded, "rows_unmatched": len(unmatched),
               "unmatched": unmatched, "rows_counted_above_unknown_unit": {}, "reviewed_crosswalk_lines_used": [],
-              "rows_dropped_unmatched": len(unmatched)}
+              "rows_dropped_unmatched": len(unmatched),
+              "rows_accounted": {"used": len(kept), "excluded": sum(excluded.values()), "unmatched": len(unmatched),
+                                 "lost": len(frame) - len(kept) - sum(excluded.values()) - len(unmatched),
+                                 "lost_rows_first": []}}
     return LoadResult("published_figures", "published_figures", "facts", facts, report), source_rows
