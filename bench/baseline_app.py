@@ -30,15 +30,17 @@ facts = facts.merge(units[["unit_id", "level", "name"]], on="unit_id", how="inne
 GEOJSON = {int(lvl): json.loads(g.to_json()) for lvl, g in units.groupby("level")}
 YEARS = sorted(int(y) for y in facts["year"].unique())
 OFFENSES = sorted(facts["offense"].unique())
+DEFAULT_OFFENSE = "homicide" if "homicide" in OFFENSES else OFFENSES[0]
+_l2 = facts[(facts["level"] == 2) & (facts["offense"] == DEFAULT_OFFENSE)]
+DEFAULT_YEAR = int(_l2["year"].max()) if len(_l2) else YEARS[-1]   # the latest year with municipal figures
 
 app = dash.Dash(__name__, title="Baseline (naive)")
 server = app.server
 app.layout = html.Div([
     html.H3("Baseline: px.choropleth_map rebuilt on every change"),
     dcc.Dropdown(id="level", options=[0, 1, 2], value=2, clearable=False),
-    dcc.Dropdown(id="offense", options=OFFENSES, value="homicide" if "homicide" in OFFENSES else OFFENSES[0],
-                 clearable=False),
-    dcc.Dropdown(id="year", options=YEARS, value=YEARS[-1], clearable=False),
+    dcc.Dropdown(id="offense", options=OFFENSES, value=DEFAULT_OFFENSE, clearable=False),
+    dcc.Dropdown(id="year", options=YEARS, value=DEFAULT_YEAR, clearable=False),
     dcc.RadioItems(id="sex", options=["total", "female", "male"], value="total"),
     dcc.RadioItems(id="measure", options=["rate", "count"], value="count"),
     dcc.Graph(id="map", style={"height": "600px"}),

@@ -25,9 +25,10 @@ INIT_JS = r"""
   document.addEventListener('click', () => { if (obs.armed) { obs.t0 = performance.now(); obs.armed = false; } }, true);
   function sig(gd) {
     const parts = [];
+    // plotly 7 may carry numeric arrays as {dtype, bdata} (base64): compare those strings
+    const head = (a, n) => (a && a.bdata) ? String(a.bdata).slice(0, 400) : Array.from(a || []).slice(0, n);
     for (const tr of (gd.data || [])) {
-      const txt = tr.hovertext || tr.customdata || [];
-      parts.push([(tr.locations || []).length, Array.from(tr.z || []).slice(0, 60), Array.from(txt).slice(0, 3)]);
+      parts.push([(tr.locations || []).length, head(tr.z, 60), head(tr.hovertext || tr.customdata, 3)]);
     }
     return JSON.stringify(parts);
   }
@@ -82,9 +83,10 @@ def _wait_events(page, cond_js: str, timeout_ms: int) -> None:
     page.wait_for_function(cond_js, timeout=timeout_ms, polling=20)
 
 
-def select(page, control_id: str, kind: str, index: int = 0):
-    """Set a control the way a user does: pick the index-th option that is neither selected nor disabled
-    (cyclic). Arms the click timer right before the final click. Returns the value chosen, or None."""
+def select(page, control_id: str, kind: str, index: int = 0, value=None):
+    """Set a control the way a user does: the option `value` if given and offered, else the index-th option
+    that is neither selected nor disabled (cyclic). Arms the click timer right before the final click.
+    Returns the value chosen, or None."""
     if kind == "dropdown":
         page.click(f"#{control_id}")
         page.locator(".dash-dropdown-content [role=option]").first.wait_for(state="visible", timeout=5000)
@@ -96,13 +98,17 @@ def select(page, control_id: str, kind: str, index: int = 0):
         page.keyboard.press("Escape")
         return None
     opt = opts.nth(index % n)
+    if value is not None:
+        want = opts.filter(has=page.locator(f"input[value={json.dumps(str(value))}]"))
+        if want.count():
+            opt = want.first
     value = opt.locator("input").get_attribute("value")
     page.evaluate("() => { window.__obs.armed = true; }")
     opt.click()
     return value
 
 
-def open_view(browser, url: str, timeout_ms: int = 60000):
+def open_view(browser, url: str, timeout_ms: int = 120000):
     """Fresh context (cold HTTP cache), navigate, wait for the map with areas drawn. Returns (ctx, page, rec,
     cold_ms dict)."""
     ctx = browser.new_context(viewport=VIEWPORT)
@@ -125,14 +131,14 @@ def open_view(browser, url: str, timeout_ms: int = 60000):
     return ctx, page, rec, cold
 
 
-def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int = 0,
-                    timeout_ms: int = 20000) -> dict:
+def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int = 0, value=None,
+                    timeout_ms: int = 30000) -> dict:
     """One filter change: ms from the click to the map redrawn (afterplot and painted), and the Dash traffic."""
     before_sig = page.evaluate("() => { const e = window.__obs.events; return e.length ? e[e.length-1].sig : null; }")
     n_before = page.evaluate("() => window.__obs.events.length")
     k = len(rec.posts)
     page.evaluate("() => { window.__obs.t0 = null; }")
-    value = select(page, control_id, kind, index)
+    value = select(page, control_id, kind, index, value)
     out = {"control": control_id, "value": value}
     if value is None:
         return out | {"skipped": "no other enabled option"}
@@ -160,24 +166,20 @@ def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int 
                             for p in posts]}
 
 
-def capture(browser, url: str) -> tuple[dict, dict, dict]:
-    """Templates (output -> last captured body), props set by the responses, and the cold-load timing."""
-    ctx, page, rec, cold = open_view(browser, url)
-    try:
-        templates: dict[str, dict] = {}
-        props: dict[tuple[str, str], object] = {}
-        for p in rec.posts:
-            if not p.get("output"):
-                continue
-            templates[p["output"]] = p["body"]
-            for part in ("inputs", "state"):
-                for item in p["body"].get(part, []) or []:
-                    if isinstance(item, dict) and "value" in item:
-                        props[(item["id"], item["property"])] = item["value"]
-            for cid, pr in ((p.get("json") or {}).get("response") or {}).items():
-                for prop, value in pr.items():
-                    if not (isinstance(value, dict) and "__dash_patch_update" in value):
-                        props[(cid, prop)] = value
-        return templates, props, cold
-    finally:
-        ctx.close()
+def templates_of(rec: Recorder) -> tuple[dict, dict]:
+    """Templates (output -> last captured body) and the props the responses set, from a recorded session."""
+    templates: dict[str, dict] = {}
+    props: dict[tuple[str, str], object] = {}
+    for p in rec.posts:
+        if not p.get("output"):
+            continue
+        templates[p["output"]] = p["body"]
+        for part in ("inputs", "state"):
+            for item in p["body"].get(part, []) or []:
+                if isinstance(item, dict) and "value" in item:
+                    props[(item["id"], item["property"])] = item["value"]
+        for cid, pr in ((p.get("json") or {}).get("response") or {}).items():
+            for prop, value in pr.items():
+                if not (isinstance(value, dict) and "__dash_patch_update" in value):
+                    props[(cid, prop)] = value
+    return templates, props

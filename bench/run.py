@@ -147,27 +147,42 @@ class Server:
 
 # ---------------------------------------------------------------------------------------------------
 def browser_phase(pw_browser, srv: Server, spec: dict, level2_url: str, level1_url: str | None,
-                  per_kind: int) -> dict:
-    """Cold navigation, then `per_kind` changes of each kind at level 2 and at level 1. Also the templates."""
-    templates, props, cold = br.capture(pw_browser, srv.base + level2_url)
-    res: dict = {"cold": cold, "changes": {}}
-    # a second cold load (fresh context again) for a second sample of the cold time
+                  per_kind: int, prefer: dict | None = None) -> dict:
+    """Two cold navigations (level 2, then level 1 in a fresh context); after each, `per_kind` changes of each
+    kind. `prefer`: {(level, kind, i): value} to pick the same options as another run. Also the templates."""
+    res: dict = {"changes": {}, "colds": []}
+    templates: dict = {}
+    props: dict = {}
     for level, url in (("level2", level2_url), ("level1", level1_url)):
-        ctx, page, rec, cold2 = br.open_view(pw_browser, srv.base + (url or level2_url))
+        ctx, page, rec, cold = br.open_view(pw_browser, srv.base + (url or level2_url))
         try:
+            res["colds"].append(cold | {"level": level})
             if level == "level2":
-                res["cold_2"] = cold2
+                templates, props = br.templates_of(rec)
             if url is None:   # the baseline: level 1 is a dropdown choice
-                br.change_and_time(page, rec, "level", "dropdown", 1)   # options not selected: 0, 1 -> 1
+                br.change_and_time(page, rec, "level", "dropdown", 1, 1)
             rows = []
             for i in range(per_kind):
                 for kind in KINDS:
                     cid, widget = spec["controls"][kind]
-                    rows.append({"kind": kind} | br.change_and_time(page, rec, cid, widget, i))
+                    want = (prefer or {}).get((level, kind, i))
+                    rows.append({"kind": kind} | br.change_and_time(page, rec, cid, widget, i, want))
             res["changes"][level] = rows
         finally:
             ctx.close()
     return res | {"templates": templates, "props": {f"{k[0]}.{k[1]}": v for k, v in props.items()}}
+
+
+def preferred(res: dict) -> dict:
+    out = {}
+    for level, rows in res["changes"].items():
+        seen: dict[str, int] = {}
+        for r in rows:
+            i = seen.get(r["kind"], 0)
+            seen[r["kind"]] = i + 1
+            if r.get("value") is not None:
+                out[(level, r["kind"], i)] = r["value"]
+    return out
 
 
 def seed_props(props: dict) -> dict:
@@ -295,9 +310,10 @@ def _short(output: str) -> str:
 
 
 def browser_summary(res: dict) -> dict:
-    out = {"cold_painted_ms": [round(res["cold"]["painted_ms"], 1), round(res["cold_2"]["painted_ms"], 1)],
-           "cold_afterplot_ms": [round(res["cold"]["afterplot_ms"], 1), round(res["cold_2"]["afterplot_ms"], 1)],
-           "page_errors": res["cold"]["errors"]}
+    out = {"cold_painted_ms": [round(c["painted_ms"], 1) for c in res["colds"]],
+           "cold_afterplot_ms": [round(c["afterplot_ms"], 1) for c in res["colds"]],
+           "cold_levels": [c["level"] for c in res["colds"]], "cold_areas": [c["areas"] for c in res["colds"]],
+           "page_errors": [e for c in res["colds"] for e in c["errors"]]}
     for level, rows in res["changes"].items():
         d = {}
         for kind in KINDS:
@@ -465,7 +481,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="Observatorio benchmark: app vs naive baseline")
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("OBS_DATA_DIR") or ROOT / "data" / "processed"))
     ap.add_argument("--changes", type=int, default=210, help="replayed filter changes for the app (>= 200)")
-    ap.add_argument("--baseline-changes", type=int, default=200)
+    ap.add_argument("--baseline-changes", type=int, default=30,
+                    help="replayed changes for the baseline (~4 s each on 2 cores: 200 take ~7 min)")
     ap.add_argument("--baseline-clients", type=int, default=2,
                     help="baseline replay in N parallel clients (one per worker) to fit the time budget")
     ap.add_argument("--browser-per-kind", type=int, default=3)
@@ -492,6 +509,7 @@ def main() -> None:
 
     app_urls = {"level2": "/?country=region&level=2&lang=es", "level1": "/?country=region&level=1&lang=es"}
     specs = [APP] + ([] if args.skip_baseline else [BASE])
+    prefer: dict = {}
     servers: dict[str, Server] = {}
     caps: dict[str, dict] = {}
     r["cold_start"], r["browser"], r["replay"], r["throughput"], r["memory"] = {}, {}, {}, {}, {}
@@ -505,8 +523,9 @@ def main() -> None:
                 log(f"{spec['name']}: healthy in {srv.cold_start_s:.2f} s; browser")
                 if spec is APP:
                     res = browser_phase(b, srv, spec, app_urls["level2"], app_urls["level1"], args.browser_per_kind)
+                    prefer = preferred(res)
                 else:
-                    res = browser_phase(b, srv, spec, "/", None, max(1, args.browser_per_kind - 1))
+                    res = browser_phase(b, srv, spec, "/", None, 1, prefer)
                 caps[spec["name"]] = {"templates": res["templates"], "props": res["props"]}
                 r["browser"][spec["name"]] = browser_summary(res)
                 r["browser"][spec["name"] + "_raw"] = {"changes": res["changes"]}

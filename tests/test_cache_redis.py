@@ -1,0 +1,221 @@
+"""The query cache shared through a real Redis (REDIS_URL), and the app still answering when Redis goes away.
+
+A real `redis-server` (Debian package, installed by scripts/test.sh) is started on a free loopback port with
+persistence off. What the issue requires: several gunicorn instances (several machines) share memoised query
+results through one Redis; a Redis failure never takes the dashboard down (the value is computed instead).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MAP_OUTPUT = "..map.figure...map-meta.data...map-legend.children...map-note.children.."
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    exe = shutil.which("redis-server")
+    assert exe, "redis-server is not installed (scripts/test.sh installs the Debian package)"
+    import redis
+
+    port = _free_port()
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_timeout=1)
+    deadline = time.time() + 15
+    while True:
+        try:
+            if client.ping():
+                break
+        except redis.exceptions.ConnectionError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+    yield {"url": url, "proc": proc, "client": client}
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def restore_cache():
+    """The cache backend is a module global (core.cache._cache): put back whatever other tests had."""
+    from core import cache
+    saved = cache._cache
+    yield cache
+    cache._cache = saved
+
+
+def _store(data_dir: Path, search: str) -> dict:
+    from core import controller, query
+    ds = query.get_dataset(data_dir)
+    return controller.sync(ds, None, search).store()
+
+
+def _map_request(store: dict) -> dict:
+    """The body the Dash renderer POSTs for the map callback (as captured from Chromium by bench/browser.py)."""
+    return {"output": MAP_OUTPUT,
+            "outputs": [{"id": "map", "property": "figure"}, {"id": "map-meta", "property": "data"},
+                        {"id": "map-legend", "property": "children"}, {"id": "map-note", "property": "children"}],
+            "inputs": [{"id": "view-store", "property": "data", "value": store}],
+            "state": [{"id": "map-meta", "property": "data", "value": None}],
+            "changedPropIds": ["view-store.data"]}
+
+
+def _map_keys(client) -> list[bytes]:
+    return sorted(client.keys("obs:map:*"))
+
+
+# A real app process (a fresh interpreter: Dash hands its callbacks to the first app a process creates), driven
+# through stdin: one JSON command a line -> one JSON answer a line. It counts the calls of view.map_view, i.e. the
+# map payloads it had to compute rather than take from the cache.
+DRIVER = r"""
+import json, sys
+import app
+from core import cache, view
+calls = []
+_orig = view.map_view
+def _counted(*a, **k):
+    calls.append(1)
+    return _orig(*a, **k)
+view.map_view = _counted
+client = app.server.test_client()
+print(json.dumps({"ready": True, "backend": type(cache._cache).__name__}), flush=True)
+for line in sys.stdin:
+    cmd = json.loads(line)
+    n0 = len(calls)
+    if cmd["op"] == "post":
+        r = client.post("/_dash-update-component", json=cmd["body"])
+        fig = r.get_json(silent=True) or {}
+        out = {"status": r.status_code, "computed": len(calls) - n0,
+               "map": (fig.get("response") or {}).get("map")}
+    else:
+        r = client.get(cmd["path"])
+        out = {"status": r.status_code}
+    print(json.dumps(out), flush=True)
+"""
+
+
+class AppProcess:
+    def __init__(self, data_dir: Path, redis_url: str):
+        env = dict(os.environ, REDIS_URL=redis_url, OBS_DATA_DIR=str(data_dir), OBS_DEBUG="0")
+        self.proc = subprocess.Popen([sys.executable, "-c", DRIVER], cwd=ROOT, env=env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.hello = self._read()
+
+    def _read(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("app process died: " + self.proc.stderr.read()[-3000:])
+        return json.loads(line)
+
+    def post(self, body: dict) -> dict:
+        self.proc.stdin.write(json.dumps({"op": "post", "body": body}) + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def get(self, path: str) -> dict:
+        self.proc.stdin.write(json.dumps({"op": "get", "path": path}) + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def app_processes(fixture_dir, redis_server):
+    made: list[AppProcess] = []
+
+    def make() -> AppProcess:
+        p = AppProcess(fixture_dir, redis_server["url"])
+        made.append(p)
+        return p
+    yield make
+    for p in made:
+        p.close()
+
+
+def test_two_cache_objects_share_one_entry(redis_server, restore_cache):
+    """Two flask-caching backends made by core.cache.init_cache on one REDIS_URL: what one stored, the other
+    reads (no recomputation)."""
+    from flask import Flask
+
+    cache = restore_cache
+    cache.init_cache(Flask("a"), redis_server["url"], 600)
+    backend_a = cache._cache
+    cache.init_cache(Flask("b"), redis_server["url"], 600)
+    backend_b = cache._cache
+    assert backend_a is not backend_b
+    assert type(backend_a).__name__ == type(backend_b).__name__ == "RedisCache"
+
+    value = {"ids": ["CR-SJ", "CR-A"], "z": [1, 0], "hovertext": ["Tasa: 18,8", "Tasa: 15,0"]}
+    cache._cache = backend_a
+    assert cache.memo("map", ("test", 1), lambda: value) == value
+    assert redis_server["client"].keys("obs:map:*"), "nothing stored in Redis under the obs: prefix"
+
+    def must_not_compute():
+        raise AssertionError("recomputed although the entry is in Redis")
+
+    cache._cache = backend_b
+    assert cache.memo("map", ("test", 1), must_not_compute) == value
+
+
+def test_two_app_processes_share_the_query_cache(redis_server, app_processes, fixture_dir):
+    """Two app processes (two gunicorn instances, possibly on two machines) with one REDIS_URL: the map callback
+    of the second serves what the first computed."""
+    body = _map_request(_store(fixture_dir, "country=region&level=1&lang=es"))
+    first, second = app_processes(), app_processes()
+    assert first.hello["backend"] == second.hello["backend"] == "RedisCache"
+    r1 = first.post(body)
+    assert r1["status"] == 200 and r1["computed"] == 1
+    assert _map_keys(redis_server["client"]), "the map payload was not stored in Redis"
+    r2 = second.post(body)
+    assert r2["status"] == 200
+    assert r2["computed"] == 0, "the second app process recomputed: the cache is not shared through Redis"
+    assert r2["map"] == r1["map"]
+
+
+def test_app_answers_when_redis_stops(redis_server, app_processes, fixture_dir):
+    """Redis goes away mid-way: the callbacks and the routes still answer (values computed, no error)."""
+    app = app_processes()
+    cached = _map_request(_store(fixture_dir, "country=region&level=1&lang=es"))
+    fresh = _map_request(_store(fixture_dir, "country=region&level=0&lang=en"))
+    r1 = app.post(cached)
+    assert r1["status"] == 200 and r1["computed"] == 1
+    assert app.post(cached)["computed"] == 0          # served from Redis
+    assert _map_keys(redis_server["client"])
+
+    redis_server["proc"].terminate()
+    redis_server["proc"].wait(timeout=10)
+
+    r2 = app.post(cached)
+    assert r2["status"] == 200, r2
+    assert r2["computed"] == 1, "with Redis down the value must be computed"
+    assert r2["map"] == r1["map"]
+    r3 = app.post(fresh)
+    assert r3["status"] == 200 and r3["map"]["figure"]["data"]
+    assert app.get("/healthz")["status"] == 200
