@@ -4,18 +4,17 @@ Thin wiring: decks (core.decks), sentences (core.sentences), fixed classes (core
 (core.events). The presenter page is rendered by callbacks.main.render_page through `present_or_none`."""
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update  # noqa: F401
 
 from core import animation, decks, figures, ids, query, sentences, view
+from core.slides import slide_content  # noqa: F401  (also used by present.pack)
 from core.cache import memo
 from core.viewstate import REGION, ViewState, parse, parse_present, to_query
 from layouts import present as P
 
-PR_MAP_W, PR_MAP_H = 540, 235     # the presenter map at 1280x720 (assets/04_present.css)
 
 
 def _ds():
@@ -64,37 +63,6 @@ def current_slide(search: str, n: int) -> int:
     return max(1, min(n, params.slide))
 
 
-# ---- figures for the projector ----------------------------------------------------------------------
-def big_series(fig: dict) -> dict:
-    """The trend with type for the back of a room (>= 20 px)."""
-    fig = copy.deepcopy(fig)
-    lay = fig.setdefault("layout", {})
-    for ax in ("xaxis", "yaxis"):
-        a = lay.setdefault(ax, {})
-        a["tickfont"] = {"size": 20}
-        if isinstance(a.get("title"), dict):
-            a["title"]["font"] = {"size": 20}
-    leg = lay.get("legend") or {}
-    leg["font"] = {"size": 20}
-    leg["tracegroupgap"] = 0
-    if len(fig.get("data", [])) > 3:
-        leg.update({"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"})
-    lay["legend"] = leg
-    lay["margin"] = {"l": 70, "r": 10, "t": 10, "b": 50}
-    for a in lay.get("annotations") or []:
-        a.setdefault("font", {})["size"] = 20
-    for tr in fig.get("data", []):
-        if isinstance(tr.get("line"), dict):
-            tr["line"]["width"] = max(tr["line"].get("width", 3), 4)
-        if isinstance(tr.get("marker"), dict):
-            tr["marker"]["size"] = 10
-    lay["hoverlabel"] = {"font": {"size": 20}}
-    for a in lay.get("annotations") or []:
-        if a.get("name") == "event":
-            a["font"]["size"] = 20
-    return fig
-
-
 def export_meta(ds, state: ViewState, hl: dict, legend_items: list[dict] | None, legend_title: str,
                 what: str) -> dict:
     """Title, source line, date and legend to bake into an exported image (assets/04_present.js)."""
@@ -105,21 +73,6 @@ def export_meta(ds, state: ViewState, hl: dict, legend_items: list[dict] | None,
             "date": P.tx("data_date", lang, date=ds.build_date or ds.version),
             "legend": legend_items or [], "legend_title": legend_title,
             "filename": f"observatorio-{what}-{to_query(state).replace('&', '_').replace('=', '-')}"[:120]}
-
-
-def slide_content(ds, state: ViewState) -> dict:
-    lang = state.lang
-    hl = memo("headline", view.key(ds, state), lambda: view.headline_view(ds, state))
-    sen = memo("sentence", view.key(ds, state), lambda: sentences.headline_sentence(ds, state))
-    payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
-    payload = dict(payload)
-    _, table = view._table(ds, state)
-    payload["view"] = figures.frame(query.bbox(ds, table["unit_id"]), PR_MAP_W, PR_MAP_H)
-    fig = figures.map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
-                             land_url=payload["land_url"], lang=lang, separators=payload["separators"],
-                             uirevision=payload["geo_key"] + "|" + payload["focus"])
-    series = memo("series", view.key(ds, state), lambda: view.series_view(ds, state))
-    return {"hl": hl, "sentence": sen, "payload": payload, "map": fig, "series": big_series(series["figure"])}
 
 
 def legend_children(payload: dict) -> list:
@@ -159,7 +112,7 @@ def show_slide(_prev, _next, search, deck):
     hl, sen = c["hl"], c["sentence"]
     title = (deck.get("titles") or [{}] * n)[cur - 1] or {}
     title_text = title.get(lang) or hl["place"]
-    meta = [html.Span(hl["meta"]), html.Span(" · " + P.tx("data_date", lang, date=ds.build_date or ds.version),
+    meta = [html.Span(c["meta"]), html.Span(" · " + P.tx("data_date", lang, date=ds.build_date or ds.version),
                                              className="pr-date")]
     sentence = [html.Span(sen["main"], className="pr-sentence-main")] + \
         [html.Span(" " + cv, className="pr-caveat") for cv in sen["caveats"]]

@@ -69,6 +69,7 @@ TEXT = {
                        "computed with population from {pop}."),
     "computed": ("tasa calculada con población de {pop}", "rate computed with population from {pop}"),
     "and": (" y ", " and "),
+    "n_sources": ("{n} fuentes nacionales", "{n} national sources"),
     "counts": ("{n} casos", "{n} events"),
 }
 
@@ -81,7 +82,7 @@ def _t(key: str, lang: str, **kw) -> str:
 def short_source(ds: query.Dataset, source_id: str | None) -> str:
     """A source's short name for running text: the publisher before any ' (' or ' – ' (UNODC, OIJ, SEPOL)."""
     label = ds.source_label(source_id)
-    short = re.split(r" \(| – | - ", label, maxsplit=1)[0].strip()
+    short = re.split(r" \(| – | - | / ", label, maxsplit=1)[0].strip()
     return short or label
 
 
@@ -206,16 +207,18 @@ def headline_sentence(ds: query.Dataset, state: ViewState, lang: str | None = No
             r0 = cur.iloc[0]
             value = float(r0["value"])
             srcs = list(r0["sources"])
-            src_text = ", ".join(dict.fromkeys(short_source(ds, s) for s in srcs))
+            names = list(dict.fromkeys(short_source(ds, s) for s in srcs))
+            src_text = ", ".join(names) if len(names) <= 2 else _t("n_sources", lang, n=len(names))
             pr = reg[reg["year"] == year - 1]
             if not pr.empty:
                 psrcs = list(pr.iloc[0]["sources"])
                 if psrcs == srcs:
                     prev = float(pr.iloc[0]["value"])
                 else:
+                    pnames = list(dict.fromkeys(short_source(ds, s) for s in psrcs))
                     caveats.append(("changed", _t("changed_source", lang, prev=year - 1, year=year,
-                                                  old=", ".join(dict.fromkeys(short_source(ds, s) for s in psrcs)),
-                                                  new=src_text)))
+                                                  old=", ".join(pnames) if len(pnames) <= 2 else
+                                                  _t("n_sources", lang, n=len(pnames)), new=src_text)))
             missing = list(r0["missing"] or [])
             if missing:
                 caveats.insert(0, ("partial", _t("partial", lang, places=_join([ds.name(c) for c in missing],

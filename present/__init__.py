@@ -1,0 +1,1 @@
+"""Presenter tools that run without a server (issue 4): `python -m present.pack DECK --out file.html`."""
