@@ -116,17 +116,20 @@ def _clean(v: object) -> object:
 
 
 def _records(df: pd.DataFrame, int_cols: tuple[str, ...] = ()) -> list[dict]:
-    cols = list(df.columns)
-    out = []
-    for row in df.itertuples(index=False, name=None):
-        rec = {}
-        for c, v in zip(cols, row):
-            v = _clean(v)
-            if c in int_cols and isinstance(v, float) and v.is_integer():
-                v = int(v)
-            rec[c] = v
-        out.append(rec)
-    return out
+    """Rows as JSON-safe dicts, column by column (NaN/NA -> None; whole numbers in `int_cols` -> int)."""
+    columns: dict[str, list] = {}
+    for c in df.columns:
+        s = df[c]
+        if c in int_cols or s.dtype.kind == "f":
+            arr = s.to_numpy(dtype="float64", na_value=np.nan).tolist()
+            if c in int_cols:
+                columns[c] = [None if x != x else (int(x) if x.is_integer() else x) for x in arr]
+            else:
+                columns[c] = [None if x != x else x for x in arr]
+        else:
+            columns[c] = [_clean(x) for x in s.tolist()]
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())]
 
 
 def _csv(df: pd.DataFrame, name: str, int_cols: tuple[str, ...] = (), headers: dict | None = None) -> Response:
