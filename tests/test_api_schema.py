@@ -37,5 +37,6 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_openapi(case):
     # identity: the in-process WSGI transport does not undo flask-compress (gzip/brotli) as a browser would
-    case.call_and_validate(headers={"Accept-Encoding": "identity"}, checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                                                     response_schema_conformance])
+    case.call_and_validate(headers={"Accept-Encoding": "identity"},
+                           checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                   response_schema_conformance])

@@ -107,7 +107,8 @@ def test_pinned_link_says_how_the_count_changed(versions):
     assert note["text"] == (f"Esta cifra cambió de 460 casos a 500 casos desde que se creó este enlace "
                             f"(datos versión {OLD_ID} → {NEW_ID}).")
     en = pin_note(ds, _state(lang="en"), OLD_ID)["text"]
-    assert en == f"This figure changed from 460 cases to 500 cases since this link was made (data version {OLD_ID} → {NEW_ID})."
+    assert en == ("This figure changed from 460 cases to 500 cases since this link was made "
+                  f"(data version {OLD_ID} → {NEW_ID}).")
 
 
 def test_pinned_link_figure_that_did_not_exist(versions):

@@ -56,9 +56,9 @@ HOW = {
         "conservan (la API las devuelve lado a lado). El mapa usa, para cada medida por separado, la fuente con el "
         "menor número de prioridad que tiene un valor; la prioridad de cada fuente figura en la lista de abajo.",
         "Tasas: donde la fuente publica una tasa, se muestra tal como fue publicada. Donde solo publica un conteo, "
-        "la tasa se calcula como conteo ÷ población × 100 000, con la población del mismo lugar, año, sexo y grupo "
-        "de edad tomada de la fuente de población de menor número de prioridad. El tablero marca esas tasas como "
-        "«calculadas» y nombra la fuente de población. Sin población no hay tasa calculada.",
+        "la tasa se calcula como conteo ÷ población × 100 000, con la población del mismo lugar, año, sexo y "
+        "grupo de edad tomada de la fuente de población de menor número de prioridad. El tablero marca esas tasas "
+        "como «calculadas» y nombra la fuente de población. Sin población no hay tasa calculada.",
         "Cifra regional: solo para los años en que los seis países del observatorio (Belice, Costa Rica, El "
         "Salvador, Guatemala, Honduras y República Dominicana) tienen el dato; conteos sumados, tasas como media "
         "ponderada por población. Los países vecinos sin el dato quedan fuera y se nombran. Si falta uno de los "
@@ -146,12 +146,14 @@ def _covers(ds: query.Dataset, sid: str, lang: str, cov: list[dict], pop_cov: li
     entries = [c for c in cov if c.get("source_id") == sid]
     for c in sorted(entries, key=lambda c: (_country_name(ds, c["country"], lang), c["level"], c["offense"])):
         measures = ", ".join(t("rate_short" if m == "rate" else "count_short", lang) for m in c.get("measures", []))
-        items.append(f"<li>{escape(_country_name(ds, c['country'], lang))} · {escape(t('level_' + str(c['level']), lang))}"
+        place = f"{escape(_country_name(ds, c['country'], lang))} · {escape(t('level_' + str(c['level']), lang))}"
+        items.append(f"<li>{place}"
                      f" · {escape(ds.offense_label(c['offense'], lang))} · {escape(year_ranges(c.get('years', [])))}"
                      f"{' · ' + escape(measures) if measures else ''}</li>")
     for c in sorted((p for p in pop_cov if p["source_id"] == sid),
                     key=lambda c: (_country_name(ds, c["country"], lang), c["level"])):
-        items.append(f"<li>{escape(_country_name(ds, c['country'], lang))} · {escape(t('level_' + str(c['level']), lang))}"
+        place = f"{escape(_country_name(ds, c['country'], lang))} · {escape(t('level_' + str(c['level']), lang))}"
+        items.append(f"<li>{place}"
                      f" · {escape(t('population', lang))} · {escape(year_ranges(c['years']))}</li>")
     if not items:
         return f"<p class='text-muted'>{escape(tr('no_coverage', lang))}</p>"
@@ -166,6 +168,7 @@ def _source_block(ds, sid: str, num: int, lang: str, cov, pop_cov) -> str:
         return (f"<tr><th scope='row' class='text-nowrap' style='width: 14rem'>{escape(tr(key, lang))}</th>"
                 f"<td>{value_html}</td></tr>")
 
+    prio = f"{escape(str(s.get('priority')))} <small class='text-muted'>({escape(tr('priority_help', lang))})</small>"
     return f"""
 <article class="card mb-3" id="source-{escape(sid)}"><div class="card-body">
 <h4 class="h6 card-title">[{num}] {escape(str(s.get('publisher') or sid))} — {escape(str(title))}</h4>
@@ -174,7 +177,7 @@ def _source_block(ds, sid: str, num: int, lang: str, cov, pop_cov) -> str:
 {row('licence', escape(str(s.get('licence') or '—')))}
 {row('citation', escape(str(s.get('citation') or '—')))}
 {row('address', _link(s.get('address')))}
-{row('priority', escape(str(s.get('priority'))) + ' <small class="text-muted">(' + escape(tr('priority_help', lang)) + ')</small>')}
+{row('priority', prio)}
 {row('notes', escape(str(s.get('notes') or '—')))}
 </tbody></table>
 <p class="mb-1"><strong>{escape(tr('covers', lang))}</strong></p>
