@@ -136,3 +136,17 @@ def test_region_rate_on_committed_data_leaves_out_only_neighbours_without_data()
     assert reg.loc[2022, "population_sources"] == ["wb_population"]
     # 2023: Belize and El Salvador (mission countries) have no rate: no regional figure at all
     assert 2023 not in reg.index
+
+
+def test_declared_priority_decides_which_published_figure_the_map_uses():
+    """Dominican Republic 2023: ONE 1,237 (national statistics office), CADSECI 1,239, Police 1,475 (wider
+    definition). geo/crosswalks/published_institutions.csv ranks ONE first, so the map shows 1,237."""
+    data = query.REPO_DIR / "data" / "processed"
+    real = query.get_dataset(data)
+    row = query.unit_value(real, "DOM", "homicide", 2023, "total", "total", "count")
+    assert row is not None and float(row["count"]) == 1237.0
+    sources = pd.read_parquet(data / "sources.parquet").set_index("source_id")
+    assert sources.loc[row["count_source"], "publisher"].startswith("ONE")
+    facts = pd.read_parquet(data / "facts.parquet")
+    dom = facts[(facts.unit_id == "DOM") & (facts.year == 2023) & (facts.sex == "total") & facts["count"].notna()]
+    assert sorted(dom["count"]) == [1237.0, 1239.0, 1475.0]

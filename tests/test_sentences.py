@@ -97,7 +97,7 @@ def test_sources_that_disagree_on_a_rate(real, facts):
     pop = pd.read_parquet(DATA / "population.parquet")
     p22 = float(pop[(pop["unit_id"] == "SLV") & (pop["year"] == 2022) & (pop["sex"] == "total")
                     & (pop["age_group"] == "total") & (pop["source_id"] == "wb_population")]["population"].iloc[0])
-    assert f"{cell(facts, 'SLV', 2022, 'pf_pnc_per_editorial_e64b89', 'count') / p22 * 1e5:.1f}" == "9.1"
+    assert f"{cell(facts, 'SLV', 2022, 'pf_pnc_el_salvador_per_editoria_e64b89', 'count') / p22 * 1e5:.1f}" == "9.1"
     en = say(real, "country=SLV&level=0&year=2022", "en")
     assert en["main"] == ("In 2022 El Salvador recorded 7.9 homicides per 100,000 people, down 54% on 2021 "
                           "(UNODC).")

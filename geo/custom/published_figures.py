@@ -1,7 +1,9 @@
 """Figures transcribed from news and observatory pages (crime/published_figures).
 
-One row per figure, each with its institution and page: every page becomes its own source (named after the
-institution it cites), so figures where institutions disagree stay side by side. Kept: complete national figures for a calendar year and the
+One row per figure, each with its institution and page: every (institution, page) becomes its own source, so
+figures where institutions disagree stay side by side. `geo/crosswalks/published_institutions.csv` declares, per
+institution as the page names it, the publisher's name and the source priority (which figure the map uses when
+several disagree); two spellings of one publication share a publisher and so a source. Kept: complete national figures for a calendar year and the
 complete Belize district sets (2013, 2014). Not kept (listed in the report with the reason): half-years, quarters
 and month ranges, partial top-N subnational lists, cities, and percentages.
 """
@@ -35,8 +37,18 @@ SEXES = {"total": "total", "male": "male", "female": "female", "undetermined": "
 MEASURES = {"count": "count", "per 100k": "rate"}
 
 
+INSTITUTIONS = Path(__file__).resolve().parent.parent / "crosswalks" / "published_institutions.csv"
+
+
+def read_institutions(path: Path = INSTITUTIONS) -> dict[str, dict[str, Any]]:
+    """Institution as written in the table -> {publisher, priority, note}."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return {r.institution: {"publisher": r.publisher, "priority": int(r.priority), "note": r.note}
+            for r in table.itertuples()}
+
+
 def source_id_for(institution: str, url: str) -> str:
-    """Stable id of a page's figures: its first cited institution plus a hash of its address."""
+    """Stable id of one institution's figures on one page: the institution plus a hash of the address."""
     slug = re.sub(r"[^a-z0-9]+", "_", normalise(institution).lower()).strip("_")[:28]
     return f"pf_{slug}_{hashlib.sha1(url.encode('utf-8')).hexdigest()[:6]}"
 
@@ -44,6 +56,7 @@ def source_id_for(institution: str, url: str) -> str:
 def load(raw_dir: Path, hierarchy: Hierarchy, crosswalk: Crosswalk) -> tuple[LoadResult, list[dict[str, Any]]]:
     """Fact rows and the source entries generated for each institution and page."""
     frame, encoding = read_table(raw_dir / FILE)
+    institutions = read_institutions()
     missing = set(COLUMNS) - set(frame.columns)
     if missing:
         raise PipelineError(FILE, f"missing columns {sorted(missing)}")
@@ -88,17 +101,18 @@ def load(raw_dir: Path, hierarchy: Hierarchy, crosswalk: Crosswalk) -> tuple[Loa
             raise PipelineError(FILE, f"value {row['valor']!r} is not a number", line) from exc
         if value < 0:
             raise PipelineError(FILE, f"value {row['valor']!r} is negative", line)
-        first_institution = frame.loc[frame["url"] == row["url"], "fuente_dato"].iloc[0]
-        sid = source_id_for(first_institution, row["url"])
+        declared = institutions.get(str(row["fuente_dato"]).strip())
+        if declared is None:
+            raise PipelineError(FILE, f"institution {row['fuente_dato']!r} is not declared in "
+                                      f"{INSTITUTIONS.name} (publisher and priority)", line)
+        sid = source_id_for(declared["publisher"], row["url"])
         src = sources.setdefault(sid, {
-            "source_id": sid, "kind": "facts",
-            "priority": 60 if "news compilation" in row["fuente_dato"] else 50,
-            "publisher": row["fuente_dato"],
-            "title": f"Figures published by {row['fuente_dato']} ({urlparse(row['url']).netloc})",
+            "source_id": sid, "kind": "facts", "priority": declared["priority"],
+            "publisher": declared["publisher"],
+            "title": f"Figures published by {declared['publisher']} ({urlparse(row['url']).netloc})",
             "address": row["url"], "licence": "Facts transcribed from a public web page; cite the page",
-            "citation": f"{row['fuente_dato']}, via {urlparse(row['url']).netloc}",
-            "notes": set(), "institutions": set()})
-        src["institutions"].add(row["fuente_dato"])
+            "citation": f"{declared['publisher']}, via {urlparse(row['url']).netloc}",
+            "notes": {f"priority {declared['priority']}: {declared['note']}"}})
         src["notes"].add(f"{row['indicador']} ({row['periodo']})" + (f": {nota}" if nota else ""))
         kept.append({"unit_id": unit, "year": int(row["periodo"]), "month": None, "offense": offense,
                      "sex": sex, "age_group": "total", MEASURES[row["unidad_medida"]]: value, "source_id": sid,
@@ -118,10 +132,6 @@ def load(raw_dir: Path, hierarchy: Hierarchy, crosswalk: Crosswalk) -> tuple[Loa
     source_rows = []
     for src in sources.values():
         notes = "Transcribed figures: " + "; ".join(sorted(src.pop("notes")))
-        institutions = sorted(src.pop("institutions"))
-        src["publisher"] = "; ".join(institutions)
-        src["citation"] = f"{'; '.join(institutions)}, via {urlparse(src['address']).netloc}"
-        src["priority"] = 60 if all("news" in i for i in institutions) else 50
         source_rows.append({**src, "notes": notes})
     report = {"mapping": "geo/custom/published_figures.py", "source_id": "published figures (one per page)",
               "file": FILE, "encoding": encoding, "grain": "table", "rows_read": len(frame),
