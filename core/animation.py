@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import mapclassify  # noqa: F401  (imported at load, so --preload shares it: the first frame is not a 3 s import)
 import numpy as np
 
 from core import figures, query, view
