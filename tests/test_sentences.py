@@ -101,7 +101,7 @@ def test_sources_that_disagree_on_a_rate(real, facts):
     en = say(real, "country=SLV&level=0&year=2022", "en")
     assert en["main"] == ("In 2022 El Salvador recorded 7.9 homicides per 100,000 people, down 54% on 2021 "
                           "(UNODC).")
-    assert en["kinds"] == ["disagree"] and "UNODC: 7.9" in en["caveats"][0] and "PNC: 9.1" in en["caveats"][0]
+    assert en["kinds"] == ["disagree"] and "UNODC: 7.9" in en["caveats"][0] and "PNC El Salvador: 9.1" in en["caveats"][0]
 
 
 def test_counts_by_province_and_sex(real):
