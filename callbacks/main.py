@@ -30,7 +30,12 @@ def _ds():
 def _state(store: dict | None) -> ViewState | None:
     if not isinstance(store, dict) or not isinstance(store.get("state"), dict):
         return None
-    return ViewState.from_dict(store["state"])
+    # the store comes back from the browser: validate it like a URL (any type, unknown codes -> defaults)
+    from core.viewstate import parse
+    try:
+        return parse({str(k): v for k, v in store["state"].items()}, query.catalog(_ds()))[0]
+    except query.DataError:
+        return None
 
 
 # ---- page (once per page load; the language switch reloads the page) -------------------------------
@@ -199,11 +204,13 @@ def update_text(store):
     meta.append(html.Span(" · " + hl["data_date"], className="obs-hl-date"))
     if hl["hint"]:
         meta.append(html.Div(hl["hint"], className="obs-hl-hint"))
-    notes = [html.Div(view.note_text(ds, n, lang), className="obs-note") for n in (store.get("notes") or [])]
+    raw_notes = store.get("notes") if isinstance(store.get("notes"), list) else []   # from the browser: check
+    raw_notes = [n for n in raw_notes if isinstance(n, dict) and all(isinstance(v, str) for v in n.values())]
+    notes = [html.Div(view.note_text(ds, n, lang), className="obs-note") for n in raw_notes]
     notes = [n for n in notes if n.children]
     if not store.get("level_has_data", True):
         notes.append(html.Div(t("no_data_level", lang), className="obs-note"))
-    q = store.get("query") or to_query(state)
+    q = to_query(state)   # from the validated state, never the store's text
     return (hl["place"], hl["value"], hl["unit"], hl["change"], meta, breadcrumb(ds, state), notes,
             footer(ft, lang), "/download/view.csv?" + q, controller.lang_href(state))
 

@@ -9,23 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.reliability.figures import FIGURES, FUZZ_CASES, fuzz_count, record  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
-# figures recorded by the tests of this run: section -> {name: value}
-FIGURES: dict[str, dict] = {}
-FUZZ_CASES: Counter = Counter()
-
-
-def record(section: str, **values) -> None:
-    FIGURES.setdefault(section, {}).update(values)
-
-
-def fuzz_count(name: str, n: int = 1) -> None:
-    FUZZ_CASES[name] += n
 
 
 def make_app(data_dir: Path, **overrides):

@@ -13,7 +13,7 @@ from core import query
 from core.controller import sync
 from core.viewstate import LANGS, LEVELS, MEASURES, PARAMS, REGION, SEXES, parse
 from tests.reliability.checks import assert_no_raw_markup
-from tests.reliability.conftest import fuzz_count
+from tests.reliability.figures import fuzz_count
 from tests.reliability.strategies import HOSTILE, encode, fuzz, pairs, param_value, value
 from tests.reliability.strategies import query as query_strings
 
@@ -48,7 +48,7 @@ def _check_notes(items, state, notes) -> None:
         assert len(n.value) <= 40
 
 
-@fuzz(3500)
+@fuzz(2500)
 @given(pairs, st.booleans())
 def test_view_state_parser(ds, items, raw) -> None:
     """Every URL parameter through the parser: a valid state, and a note for every value not kept."""
@@ -96,7 +96,7 @@ def test_download_csv(client, qs) -> None:
     assert "/" not in disp.split("filename=")[1] and ".." not in disp
 
 
-@fuzz(1500)
+@fuzz(2000)
 @given(st.one_of(st.sampled_from(["0", "1", "2", "3", "-1", "01", "99999999999999999999", "1.5", "x", "%2e%2e"]),
                  value.map(lambda v: quote(v, safe=""))),
        st.lists(st.tuples(st.sampled_from(["country", "v", "COUNTRY", "level"]), param_value("country")), max_size=4),
