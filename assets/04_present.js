@@ -30,8 +30,9 @@
     layout.title = {text: esc(meta.title || ''), x: 0.01, xanchor: 'left', y: 0.985, yanchor: 'top',
                     font: {size: 26, color: '#111'}};
     const ann = (layout.annotations || []).slice();
+    if (layout.legend && layout.legend.orientation === 'h') { layout.legend.y = -0.07; layout.legend.yanchor = 'top'; }
     ann.push({text: esc((meta.source || '') + ' · ' + (meta.date || '')), xref: 'paper', yref: 'paper',
-              x: 0, y: 0, yshift: -bottom + 14, xanchor: 'left', yanchor: 'bottom', showarrow: false,
+              x: 0, y: 0, yshift: -layout.margin.b + 12, xanchor: 'left', yanchor: 'bottom', showarrow: false,
               font: {size: 16, color: '#333'}, name: 'obs-source'});
     const shapes = (layout.shapes || []).slice();
     if (legend.length) {

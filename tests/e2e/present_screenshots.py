@@ -1,0 +1,42 @@
+"""Presenter screenshots at 1280x720 on the real processed data: `python -m tests.e2e.present_screenshots [DATA_DIR]`
+writes docs/screenshots/present-*.png (gunicorn + headless Chromium, as the e2e tests)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_server
+
+SHOTS = [
+    ("present-region-1280x720.png", "/?view=present&deck=homicidio-region&slide=1"),
+    ("present-el-salvador-events-1280x720.png", "/?view=present&deck=homicidio-region&slide=3"),
+    ("present-costa-rica-en-1280x720.png", "/?view=present&deck=costa-rica-2023&lang=en&slide=1"),
+    ("present-costa-rica-women-1280x720.png", "/?view=present&deck=costa-rica-2023&slide=3"),
+]
+
+
+def main(data_dir: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    out = ROOT / "docs" / "screenshots"
+    port = free_port()
+    proc = start_server(data_dir, port)
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            pg = b.new_page(viewport={"width": 1280, "height": 720})
+            for name, path in SHOTS:
+                pg.goto(f"http://127.0.0.1:{port}{path}")
+                pg.wait_for_function("document.querySelector('#pr-value') && "
+                                     "document.querySelector('#pr-value').textContent.length > 0", timeout=60000)
+                pg.wait_for_selector("#pr-map .js-plotly-plot canvas", timeout=60000)
+                pg.wait_for_timeout(2500)   # map tiles are local: let MapLibre draw
+                pg.screenshot(path=str(out / name))
+                print("wrote", out / name)
+            b.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data" / "processed")
