@@ -108,7 +108,7 @@ def select(page, control_id: str, kind: str, index: int = 0, value=None):
     return value
 
 
-def open_view(browser, url: str, timeout_ms: int = 120000):
+def open_view(browser, url: str, timeout_ms: int = 240000):
     """Fresh context (cold HTTP cache), navigate, wait for the map with areas drawn. Returns (ctx, page, rec,
     cold_ms dict)."""
     ctx = browser.new_context(viewport=VIEWPORT)

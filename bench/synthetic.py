@@ -145,7 +145,7 @@ def run(units_path: Path, rows: int = 10_000_000, with_app: bool = True, reps: i
         prev = g.iloc[lo:np.searchsorted(yrs, y)].set_index("unit_id").reindex(lvl2)
         return len(cur) + len(prev)
     out["pandas_pregrouped"] = _timeit(grouped_q, reps) | {"build_s": round(group_s, 2)}
-    del by_key
+    by_key.clear()
 
     # 3. DuckDB over Parquet (sorted: row-group min/max prune) and over the in-memory Arrow table
     try:
