@@ -118,9 +118,9 @@ def open_view(browser, url: str, timeout_ms: int = 240000):
     page.on("pageerror", lambda e: errors.append(str(e)))
     rec = Recorder(page)
     page.goto(url, wait_until="commit")
-    # the map with areas; a map that stays empty (no data for the default view) counts after 15 s
+    # the map with areas; a map that stays empty (no data for the default view) counts after 60 s (areas = 0)
     _wait_events(page, "() => window.__obs && (window.__obs.events.some(e => e.n > 0 && e.painted) ||"
-                       " (performance.now() > 15000 && window.__obs.events.some(e => e.painted)))", timeout_ms)
+                       " (performance.now() > 60000 && window.__obs.events.some(e => e.painted)))", timeout_ms)
     ev = page.evaluate("() => window.__obs.events.find(e => e.n > 0 && e.painted) ||"
                        " window.__obs.events.find(e => e.painted)")
     nav = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"

@@ -441,7 +441,10 @@ def verdicts(r: dict) -> list[dict]:
         add("server p95, map callback, cache miss (in-process)", ip["map"]["p95_ms"], T["p95_ms"], "<=", "ms")
     bro = r.get("browser", {}).get("app", {})
     if bro:
-        add("map drawn after navigation (cold, worst of 2)", max(bro["cold_painted_ms"]), T["drawn_ms"], "<=", "ms")
+        drawn = [t for t, n in zip(bro["cold_painted_ms"], bro.get("cold_areas", [])) if n]
+        undrawn = [lv for lv, n in zip(bro.get("cold_levels", []), bro.get("cold_areas", [])) if not n]
+        add("map drawn after navigation (cold, worst drawn)", max(drawn) if drawn else None, T["drawn_ms"], "<=",
+            "ms", f"no areas drawn in time at: {undrawn}" if undrawn else "")
         reds = [v["redraw_painted_ms_max"] for lv in ("level2", "level1") for v in bro.get(lv, {}).values()
                 if isinstance(v, dict) and "redraw_painted_ms_max" in v]
         meds = [v["redraw_painted_ms_median"] for lv in ("level2", "level1") for v in bro.get(lv, {}).values()
