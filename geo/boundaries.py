@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import shapely
 
 LOGGER = logging.getLogger(__name__)
@@ -537,11 +538,25 @@ def build_units(raw_dir: pathlib.Path, *, crosswalk: pathlib.Path = DEFAULT_CROS
     return units, report
 
 
+# EPSG:4326 as PROJJSON, fixed: PROJ versions (and even the order of pyproj calls in one process) spell the
+# same CRS as `datum` or `datum_ensemble`, which would make identical builds differ byte for byte.
+CANONICAL_CRS_FILE = pathlib.Path(__file__).parent / "epsg4326.projjson"
+
+
 def write_units(units: gpd.GeoDataFrame, out: pathlib.Path) -> None:
-    """Write units as GeoParquet (zstd, bbox covering); byte-identical for identical input."""
+    """Write units as GeoParquet (zstd, bbox covering) with a fixed EPSG:4326 PROJJSON; byte-identical for
+    identical input."""
     out = pathlib.Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if units.crs is None or units.crs.to_epsg() != 4326:
+        raise BoundaryError(f"units to write must be in EPSG:4326, not {units.crs}")
     units.to_parquet(out, index=False, compression="zstd", write_covering_bbox=True)
+    written = pq.read_table(out)
+    meta = dict(written.schema.metadata or {})
+    geo = json.loads(meta[b"geo"])
+    geo["columns"][geo["primary_column"]]["crs"] = json.loads(CANONICAL_CRS_FILE.read_text(encoding="utf-8"))
+    meta[b"geo"] = json.dumps(geo).encode("utf-8")
+    pq.write_table(written.replace_schema_metadata(meta), out, compression="zstd")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -177,7 +177,9 @@ def keep_previous(out_dir: Path, new_dir: Path, content_hash: str) -> None:
 
 
 def write_units(units: gpd.GeoDataFrame, path: Path) -> None:
-    units.to_parquet(path, index=False, compression="zstd", write_covering_bbox=True)
+    from geo.boundaries import write_units as write  # one writer for the CLI and the build (fixed CRS text)
+
+    write(units, path)
 
 
 def build(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT,

@@ -24,7 +24,7 @@ CR_PROVINCES = {"SAN JOSE": "CR-SJ", "ALAJUELA": "CR-A", "CARTAGO": "CR-C", "HER
                 "GUANACASTE": "CR-G", "PUNTARENAS": "CR-P", "LIMON": "CR-L"}
 HN_DEPARTMENTS = {"Atlantida": "HN-AT", "Choluteca": "HN-CH", "Colon": "HN-CL", "Comayagua": "HN-CM",
                   "Copan": "HN-CP", "Cortes": "HN-CR", "El Paraiso": "HN-EP", "Francisco Morazan": "HN-FM",
-                  "Gracias A Dios": "HN-GD", "Intibuca": "HN-IN", "Islas de la Bahia": "HN-IB", "La Paz": "HN-LP",
+                  "Gracias A Dios": "HN-GD", "Intibuca": "HN-IN", "Islas De La Bahia": "HN-IB", "La Paz": "HN-LP",
                   "Lempira": "HN-LE", "Ocotepeque": "HN-OC", "Olancho": "HN-OL", "Santa Barbara": "HN-SB",
                   "Valle": "HN-VA", "Yoro": "HN-YO"}
 
