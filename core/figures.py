@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import mapclassify  # at import, not in the first request: with gunicorn --preload it loads once (~3-7 s)
 import numpy as np
 import pandas as pd
 from dash import Patch
@@ -47,8 +48,6 @@ def classify(values: np.ndarray, k: int = 5) -> tuple[list[float], np.ndarray]:
         bins = uniq.tolist()
         idx = np.searchsorted(uniq, vals)
         return [float(b) for b in bins], idx.astype(int)
-    import mapclassify
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         q = mapclassify.Quantiles(vals, k=k)
