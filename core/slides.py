@@ -19,9 +19,13 @@ def big_series(fig: dict) -> dict:
     for ax in ("xaxis", "yaxis"):
         a = lay.setdefault(ax, {})
         a["tickfont"] = {"size": 20}
-        if ax == "xaxis":
-            a.pop("dtick", None)
-            a["nticks"] = 7
+        if ax == "xaxis":   # at 20 px a tick per year fits up to 7 years; beyond, let Plotly choose ~7
+            rng = a.get("range") or [0, 0]
+            if rng[1] - rng[0] > 7:
+                a.pop("dtick", None)
+                a["nticks"] = 7
+            else:
+                a["dtick"] = 1
             a["tickangle"] = 0
         if isinstance(a.get("title"), dict):
             a["title"]["font"] = {"size": 20}

@@ -182,3 +182,13 @@ def test_fixed_bins_cover_every_year_of_the_selection(ds):
             assert z == next(i for i, b in enumerate(bins) if vals[uid] <= b)
         assert [it["label"] for it in p["legend"] if not it.get("nodata")] == \
             [it["label"] for it in animation.year_payload(ds, state, 2021, bins)["legend"] if not it.get("nodata")]
+
+
+def test_slide_trend_ticks_for_the_projector(ds):
+    from core import slides
+    cat = query.catalog(ds)
+    one_year, _, _ = resolve("country=CRI&level=1&year=2023&measure=count&sex=female", cat)   # 2023 only
+    fig = slides.slide_content(ds, one_year)["series"]
+    assert fig["layout"]["xaxis"]["dtick"] == 1 and fig["layout"]["xaxis"]["tickfont"]["size"] >= 20
+    assert fig["layout"]["legend"]["font"]["size"] >= 20
+    assert all(a["font"]["size"] >= 20 for a in fig["layout"].get("annotations") or [])
