@@ -178,6 +178,10 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
             "Content-Disposition": f'attachment; filename="{filename(res.state)}"',
             "Cache-Control": "public, max-age=3600"})
 
+    @server.errorhandler(dash.exceptions.DependencyException)
+    def unknown_component_file(_exc):  # /_dash-component-suites/<pkg>/<not a file of the package>: a 404, not a 500
+        return Response(orjson.dumps({"error": "not found"}), status=404, mimetype="application/json")
+
     @server.errorhandler(500)
     def server_error(_exc):  # never a traceback page
         return Response(orjson.dumps({"error": "internal error"}), status=500, mimetype="application/json")

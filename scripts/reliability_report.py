@@ -92,8 +92,8 @@ def section(data: dict) -> str:
     if sec:
         out.append(f"* **Security**: {sec['responses_checked']} responses checked for the headers "
                    "(Content-Security-Policy with `frame-ancestors` from `OBS_FRAME_ANCESTORS`, "
-                   "X-Content-Type-Options, Referrer-Policy); the page renders in headless Chromium with "
-                   f"{sec['csp_violations']} CSP violations; debug off by default; "
+                   "X-Content-Type-Options, Referrer-Policy); CSP violations when the page renders in headless "
+                   f"Chromium: {sec['csp_violations']}; debug off by default; "
                    f"{sec['traversal_attempts']} path-traversal attempts refused; `/healthz` for load balancers.")
     au = data.get("audit")
     out.append("* **Dependency audit**: " + (au["note"] if au else
@@ -102,7 +102,7 @@ def section(data: dict) -> str:
                "not be audited\"), so a green result would mean nothing. Run it where PyPI is reachable."))
     missing = [label for key, label in (("malformed_data", "malformed data end to end"),
                                           ("load_ci", "load test"), ("faults", "fault tests"),
-                                          ("security", "security headers and CSP in Chromium"))
+                                          ("security", "security headers"))
                if key not in data]
     if missing:
         out += ["", "Not measured yet (no figures recorded): " + ", ".join(missing) + "."]

@@ -130,7 +130,7 @@ PATH_PARTS = ["..", "%2e%2e", "%252e%252e", "..%2f", "..;", "etc", "passwd", "da
 def test_arbitrary_paths(client, parts, method) -> None:
     """Any path and method: no 500, never a file from outside the assets and packages."""
     fuzz_count("other paths")
-    path = "/" + "/".join(parts)
+    path = "/" + "/".join(parts).lstrip("/")   # "//host" would be a URL authority in the test client
     r = client.open(path, method=method)
     assert r.status_code < 500, (path, r.status_code)
     body = r.data[:200000]
