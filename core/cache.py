@@ -1,21 +1,28 @@
 """Memoisation of plain query results (never figures): flask-caching SimpleCache by default, RedisCache when
-REDIS_URL is set. A cache failure (Redis down) falls back to computing the value: the app keeps answering."""
+REDIS_URL is set. A cache failure (Redis down) falls back to a local in-process SimpleCache (and Redis is not
+tried again for REDIS_RETRY_S seconds, so a dead Redis costs one failed call, not one per lookup): the app keeps
+answering."""
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _cache: Any = None
+_local: Any = None          # used while the shared (Redis) cache is failing
+_down_until = 0.0
+REDIS_RETRY_S = 5.0
 
 
 def init_cache(server, redis_url: str | None, timeout: int = 3600) -> None:
     """Attach a flask-caching cache to the Flask server."""
-    global _cache
+    global _cache, _local
     from flask_caching import Cache
+    from flask_caching.backends import SimpleCache
 
     if redis_url:
         config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_DEFAULT_TIMEOUT": timeout,
@@ -26,6 +33,7 @@ def init_cache(server, redis_url: str | None, timeout: int = 3600) -> None:
     cache.init_app(server)
     with server.app_context():
         _cache = cache.cache   # the backend object: usable outside an app context
+    _local = SimpleCache(threshold=2000, default_timeout=timeout) if redis_url else None
 
 
 def reset_cache() -> None:
@@ -33,21 +41,41 @@ def reset_cache() -> None:
     _cache = None
 
 
+def _backend() -> Any:
+    """The shared cache, or the local fallback while the shared one is failing."""
+    if _local is not None and time.monotonic() < _down_until:
+        return _local
+    return _cache
+
+
+def _failed(exc: Exception, what: str) -> None:
+    global _down_until
+    if _local is not None:
+        _down_until = time.monotonic() + REDIS_RETRY_S
+    log.warning("cache %s failed (%s): local fallback", what, exc)
+
+
 def memo(name: str, key: tuple, fn: Callable[[], T]) -> T:
     """fn() memoised under (name, key). Values must be picklable plain data."""
     if _cache is None:
         return fn()
     k = name + ":" + hashlib.sha1(repr(key).encode("utf-8")).hexdigest()
+    backend = _backend()
     try:
-        hit = _cache.get(k)
-    except Exception as exc:  # cache backend down: compute
-        log.warning("cache get failed (%s): computing", exc)
-        return fn()
+        hit = backend.get(k)
+    except Exception as exc:  # cache backend down: the local fallback (or compute)
+        _failed(exc, "get")
+        backend = _local
+        hit = backend.get(k) if backend is not None else None
     if hit is not None:
         return hit
     value = fn()
+    if backend is None:
+        return value
     try:
-        _cache.set(k, value)
+        backend.set(k, value)
     except Exception as exc:
-        log.warning("cache set failed (%s)", exc)
+        _failed(exc, "set")
+        if _local is not None:
+            _local.set(k, value)
     return value
