@@ -15,7 +15,7 @@ def test_load_50_users_15_s() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     import load_test
 
-    fig = load_test.run(users=50, seconds=15, workers=2, threads=2, ramp=5.0)
+    fig = load_test.run(users=50, seconds=15, workers=2, threads=2, ramp=3.0)
     record("load_ci", **fig)
     assert fig["errors"] == 0, fig["error_samples"]
     assert fig["users_held"] == 50
