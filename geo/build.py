@@ -182,10 +182,30 @@ def write_units(units: gpd.GeoDataFrame, path: Path) -> None:
     write(units, path)
 
 
+def boundary_failure(exc: Exception) -> PipelineError:
+    """A geo.boundaries.BoundaryError ("<file>[:<line>]: <reason>", or a bare reason) as a PipelineError."""
+    msg = str(exc)
+    m = re.match(r"(?s)^([^:\s]+)(?::(\d+))?: (.+)$", msg)
+    if m:
+        return PipelineError(m.group(1), m.group(3), int(m.group(2)) if m.group(2) else None)
+    return PipelineError("boundaries", msg)
+
+
 def build(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT,
           progress: Callable[[str], None] = lambda msg: None,
           units: gpd.GeoDataFrame | None = None) -> dict[str, Any]:
-    """Build everything into a temporary folder, then swap it in place of ``out_dir``. Returns the report."""
+    """Build everything into a temporary folder, then swap it in place of ``out_dir``. Returns the report.
+    Bad input raises PipelineError (file, row, reason), including boundary problems (BoundaryError)."""
+    from geo.boundaries import BoundaryError
+
+    try:
+        return _build(raw_dir, out_dir, progress, units)
+    except BoundaryError as exc:
+        raise boundary_failure(exc) from exc
+
+
+def _build(raw_dir: Path, out_dir: Path, progress: Callable[[str], None],
+           units: gpd.GeoDataFrame | None) -> dict[str, Any]:
     started = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not raw_dir.is_dir():
