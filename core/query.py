@@ -233,33 +233,7 @@ def _load(data_dir: Path) -> Dataset:
     prio = src[["source_id", "priority"]]
 
     # ---- best values ----
-    f = facts[facts["month"].isna()] if "month" in facts.columns else facts
-    f = f[f["unit_id"].isin(units.index)]
-    f = f.assign(count=_floats(f["count"]), rate=_floats(f["rate"]),
-                 year=f["year"].astype("int64")).merge(prio, on="source_id", how="left")
-    f["priority"] = f["priority"].fillna(999)
-    f = f.sort_values(KEY + ["priority", "source_id"])
-    cnt = (f[f["count"].notna()].drop_duplicates(KEY)[KEY + ["count", "source_id"]]
-           .rename(columns={"source_id": "count_source"}))
-    rat = (f[f["rate"].notna()].drop_duplicates(KEY)[KEY + ["rate", "source_id"]]
-           .rename(columns={"rate": "rate_pub", "source_id": "rate_pub_source"}))
-    v = cnt.merge(rat, on=KEY, how="outer")
-
-    p = pop.assign(population=_floats(pop["population"]), year=pop["year"].astype("int64"))
-    p = p[p["population"] > 0].merge(prio, on="source_id", how="left")
-    p["priority"] = p["priority"].fillna(999)
-    p = (p.sort_values(POP_KEY + ["priority", "source_id"]).drop_duplicates(POP_KEY)[POP_KEY + ["population", "source_id"]]
-         .rename(columns={"source_id": "population_source"}))
-    v = v.merge(p, on=POP_KEY, how="left")
-    published = v["rate_pub"].notna()
-    computed = ~published & v["count"].notna() & v["population"].notna()
-    v["rate"] = np.where(published, v["rate_pub"], np.where(computed, v["count"] / v["population"] * 1e5, np.nan))
-    v["rate_computed"] = computed.to_numpy()
-    v["rate_source"] = np.where(published, v["rate_pub_source"], np.where(computed, v["count_source"], None))
-    v = v.drop(columns=["rate_pub", "rate_pub_source"])
-    v["level"] = units["level"].reindex(v["unit_id"]).to_numpy()
-    v["country"] = units["country"].reindex(v["unit_id"]).to_numpy()
-    v = v.sort_values(["level", "offense", "sex", "age_group", "year", "unit_id"]).reset_index(drop=True)
+    v = _best_values(units, prio, facts, pop)
 
     by_key = {k: g.reset_index(drop=True) for k, g in v.groupby(["level", "offense", "sex", "age_group"], sort=False)}
 
@@ -732,13 +706,10 @@ def previous_versions(ds: Dataset) -> dict[str, Path]:
     return out
 
 
-def best_values(ds: Dataset, facts: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
-    """The best value per KEY from a facts and a population table, with the dataset's units and source priorities:
-    the same rule as `_load` (a test checks it gives `ds.values` on the current files)."""
-    units = ds.units
-    prio = pd.DataFrame({"source_id": list(ds.sources),
-                         "priority": [int(r.get("priority") if r.get("priority") is not None else 999)
-                                      for r in ds.sources.values()]})
+def _best_values(units: pd.DataFrame, prio: pd.DataFrame, facts: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
+    """The rule of the contract: per KEY and measure, the best-priority source with a value; a rate computed as
+    count / population * 100,000 (best-priority population of the same unit/year/sex/age) where none is
+    published. Annual figures only (month null)."""
     f = facts[facts["month"].isna()] if "month" in facts.columns else facts
     f = f[f["unit_id"].isin(units.index)]
     f = f.assign(count=_floats(f["count"]), rate=_floats(f["rate"]),
@@ -766,6 +737,15 @@ def best_values(ds: Dataset, facts: pd.DataFrame, pop: pd.DataFrame) -> pd.DataF
     v["level"] = units["level"].reindex(v["unit_id"]).to_numpy()
     v["country"] = units["country"].reindex(v["unit_id"]).to_numpy()
     return v.sort_values(["level", "offense", "sex", "age_group", "year", "unit_id"]).reset_index(drop=True)
+
+
+def best_values(ds: Dataset, facts: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
+    """The best value per KEY from another facts/population table (a pinned version), with the dataset's units
+    and source priorities: the same rule `_load` applies to the current files."""
+    prio = pd.DataFrame({"source_id": list(ds.sources),
+                         "priority": [int(r.get("priority") if r.get("priority") is not None else 999)
+                                      for r in ds.sources.values()]})
+    return _best_values(ds.units, prio, facts, pop)
 
 
 def pinned_dataset(ds: Dataset, version_id: str) -> Dataset | None:
