@@ -3,6 +3,8 @@ in headless Chromium (gunicorn on 127.0.0.1) with no CSP violation, counted from
 and the console ("Refused to ..." messages)."""
 from __future__ import annotations
 
+import concurrent.futures
+
 import pytest
 
 from tests.reliability.conftest import free_port, start_gunicorn, stop
@@ -29,6 +31,16 @@ def base(fixture_dir):
 
 
 def test_pages_render_without_csp_violations(base) -> None:
+    # in its own thread: the e2e tests may hold a session-wide Playwright (an asyncio loop) in the main thread,
+    # and Playwright's sync API refuses to start inside a running loop
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        found = pool.submit(_visit_pages, base).result(timeout=600)
+    violations = sum(len(v) for v in found.values())
+    record("security", csp_violations=violations, csp_pages=list(PAGES))
+    assert violations == 0, {k: v for k, v in found.items() if v}
+
+
+def _visit_pages(base: str) -> dict[str, list]:
     from playwright.sync_api import sync_playwright
 
     found: dict[str, list] = {}
@@ -59,6 +71,4 @@ def test_pages_render_without_csp_violations(base) -> None:
                 ctx.close()
         finally:
             browser.close()
-    violations = sum(len(v) for v in found.values())
-    record("security", csp_violations=violations, csp_pages=list(PAGES))
-    assert violations == 0, {k: v for k, v in found.items() if v}
+    return found
