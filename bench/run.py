@@ -440,7 +440,10 @@ def verdicts(r: dict) -> list[dict]:
     if isinstance(ip, dict) and "map" in ip:
         add("server p95, map callback, cache miss (in-process)", ip["map"]["p95_ms"], T["p95_ms"], "<=", "ms")
     bro = r.get("browser", {}).get("app", {})
-    if bro:
+    if bro and "cold_painted_ms" not in bro:   # the browser phase failed: say so instead of crashing
+        add("map drawn after navigation (cold, worst drawn)", None, T["drawn_ms"], "<=", "ms",
+            f"browser phase failed: {bro.get('error', 'no timings')}")
+    elif bro:
         drawn = [t for t, n in zip(bro["cold_painted_ms"], bro.get("cold_areas", [])) if n]
         undrawn = [lv for lv, n in zip(bro.get("cold_levels", []), bro.get("cold_areas", [])) if not n]
         add("map drawn after navigation (cold, worst drawn)", max(drawn) if drawn else None, T["drawn_ms"], "<=",
