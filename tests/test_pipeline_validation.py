@@ -2,6 +2,7 @@
 a failed build leaves the previous processed data untouched."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,65 @@ def test_cli_reports_failure_without_traceback(tmp_path: Path, capsys: pytest.Ca
     assert code == 2
     assert "BUILD FAILED" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+BUILD_CASES = [c for c in BAD_CASES if c[0] not in ("missing raw file",)]
+
+
+@pytest.fixture(scope="module")
+def previous_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the committed processed data: the 'previous build' a failed build must leave untouched."""
+    old = tmp_path_factory.mktemp("previous") / "processed"
+    shutil.copytree(Path(geo.build.ROOT) / "data" / "processed", old)
+    return old
+
+
+@pytest.mark.parametrize("name,data,spec,message,row", BUILD_CASES, ids=[c[0] for c in BUILD_CASES])
+def test_failed_build_end_to_end_keeps_the_previous_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         previous_build: Path, name: str, data: bytes | str,
+                                                         spec: Any, message: str, row: int | None) -> None:
+    """Each bad file through `geo.build.build()`: an error naming file, row and reason, and not one byte of the
+    previous processed data changed."""
+    if isinstance(spec, dict) and spec["fields"].get("count", 1) is None:
+        spec = {**spec, "fields": {k: v for k, v in spec["fields"].items() if v is not None}}
+    if isinstance(spec, dict):  # the build uses the project's reviewed crosswalks
+        spec = {**spec, "units": [{**u, "crosswalk": "level1.csv"} for u in spec["units"]]}
+    spec = spec if spec is not None else {**mapping(), "units": [{"level": 1, "column": "provincia",
+                                                                  "crosswalk": "level1.csv"}]}
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "t.csv").write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "bad.yaml").write_text(spec if isinstance(spec, str) else yaml.safe_dump(spec, allow_unicode=True),
+                                       encoding="utf-8")
+    monkeypatch.setattr(geo.build, "MAPPINGS_DIR", mappings)
+    before = {p.relative_to(previous_build): p.read_bytes() for p in previous_build.rglob("*") if p.is_file()}
+    units = gpd.GeoDataFrame(UNITS.assign(name_en=UNITS.name), geometry=[box(0, 0, 1, 1)] * len(UNITS),
+                             crs="EPSG:4326")
+    with pytest.raises(PipelineError) as err:
+        geo.build.build(raw, previous_build, units=units)
+    assert message in str(err.value)
+    if row is not None:
+        assert err.value.row == row
+    after = {p.relative_to(previous_build): p.read_bytes() for p in previous_build.rglob("*") if p.is_file()}
+    assert after == before
+    assert not any(p.name.startswith(".processed.") for p in previous_build.parent.iterdir())
+
+
+def test_app_keeps_serving_the_previous_data_after_a_failed_build(previous_build: Path) -> None:
+    """After the failed builds above, the app started on the untouched folder answers with the old figures."""
+    import app as app_module
+    from core import query
+    from settings import Settings
+
+    saved = list(query._DEFAULT_DIR)
+    try:
+        s = Settings(data_dir=previous_build, debug=False, redis_url=None, frame_ancestors="'self'",
+                     cache_timeout=60, host="127.0.0.1", port=0)
+        client = app_module.create_app(s).server.test_client()
+        assert client.get("/healthz").status_code == 200
+        csv = client.get("/download/view.csv?country=HND&level=1&year=2019&measure=count").data.decode("utf-8-sig")
+        assert "HN-CR,Cortés" in csv and "hn_sepol_2019" in csv
+    finally:
+        query._DEFAULT_DIR[:] = saved   # other tests keep their own default data folder
