@@ -74,7 +74,12 @@ def test_worker_killed_under_load(fixture_dir) -> None:
     proc = start_gunicorn(fixture_dir, port, workers=2, threads=2)
     base = f"http://127.0.0.1:{port}"
     try:
+        # /healthz may answer from the first worker before the master has forked the second: wait for both
+        deadline = time.time() + 30
         before = children(proc.pid)
+        while len(before) < 2 and time.time() < deadline:
+            time.sleep(0.2)
+            before = children(proc.pid)
         assert len(before) == 2, before
         ok, failed, lock = [0], [], threading.Lock()
         stop_at = time.time() + STREAM_S
