@@ -15,12 +15,13 @@ from flask import Response, request
 import api
 import callbacks  # noqa: F401  (registers the callbacks)
 from core import query
-from core.cache import init_cache
+from core.cache import cache_get, cache_set, init_cache
 from core.controller import sync
 from core.download import filename, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
 from web import methodology
+from web.response_cache import ResponseCache
 
 log = logging.getLogger("observatorio")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -133,6 +134,11 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
             return Response(orjson.dumps({"error": f"malformed callback request: {problem}"}), status=400,
                             mimetype="application/json")
         return None
+
+    # Whole answers of the pure callbacks (a repeated filter change: a hash and a lookup), shared through
+    # Redis when REDIS_URL is set. Outermost WSGI layer: it keeps the bytes as compressed and headed.
+    server.wsgi_app = ResponseCache(server.wsgi_app, cache_get, cache_set,
+                                    lambda: query.get_dataset(settings.data_dir).version, callbacks.is_pure)
 
     @server.route("/healthz")
     def healthz():

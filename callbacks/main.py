@@ -59,15 +59,6 @@ def render_page(_pathname, search):
 
 
 # ---- URL <-> controls <-> view state ---------------------------------------------------------------
-@callback(
-    Output(ids.URL, "search"),
-    *[Output(cid, "value") for cid in CONTROL_IDS.values()],
-    *[Output(cid, "options") for cid in CONTROL_IDS.values()],
-    Output(ids.VIEW, "data"),
-    Input(ids.URL, "search"),
-    *[Input(cid, "value") for cid in CONTROL_IDS.values()],
-    Input(ids.MAP, "clickData"),
-)
 def sync_view(search, country, level, offense, year, sex, age, measure, click):
     ds = _ds()
     trigger = TRIGGERS.get(ctx.triggered_id) if isinstance(ctx.triggered_id, str) else None
@@ -82,12 +73,6 @@ def sync_view(search, country, level, offense, year, sex, age, measure, click):
 
 
 # ---- map: full figure when the GeoJSON changes, else a Patch of the values -------------------------
-@callback(
-    Output(ids.MAP, "figure"), Output(ids.MAP_META, "data"), Output(ids.LEGEND, "children"),
-    Output(ids.MAP_NOTE, "children"),
-    Input(ids.VIEW, "data"), State(ids.MAP_META, "data"),
-    prevent_initial_call=True,
-)
 def update_map(store, meta):
     state = _state(store)
     if state is None:
@@ -137,8 +122,6 @@ def legend(payload: dict) -> list:
 
 
 # ---- trend ------------------------------------------------------------------------------------------
-@callback(Output(ids.SERIES, "figure"), Output(ids.SERIES_NOTE, "children"),
-          Input(ids.VIEW, "data"), prevent_initial_call=True)
 def update_series(store):
     state = _state(store)
     if state is None:
@@ -169,9 +152,6 @@ def ranking_columns(state: ViewState) -> list[dict]:
     return cols
 
 
-@callback(Output(ids.RANKING, "data"), Output(ids.RANKING, "columns"), Output(ids.RANKING, "locale_format"),
-          Output(ids.RANKING_TITLE, "children"), Output(ids.RANKING_NOTE, "children"),
-          Input(ids.VIEW, "data"), prevent_initial_call=True)
 def update_ranking(store):
     state = _state(store)
     if state is None:
@@ -183,13 +163,6 @@ def update_ranking(store):
 
 
 # ---- headline, breadcrumb, notes, footer, links -----------------------------------------------------
-@callback(
-    Output(ids.HEADLINE_PLACE, "children"), Output(ids.HEADLINE_VALUE, "children"),
-    Output(ids.HEADLINE_UNIT, "children"), Output(ids.HEADLINE_CHANGE, "children"),
-    Output(ids.HEADLINE_META, "children"), Output(ids.BREADCRUMB, "children"), Output(ids.NOTES, "children"),
-    Output(ids.FOOTER_SOURCES, "children"), Output(ids.DOWNLOAD, "href"), Output(ids.LANG_LINK, "href"),
-    Input(ids.VIEW, "data"), prevent_initial_call=True,
-)
 def update_text(store):
     state = _state(store)
     if state is None:
@@ -239,6 +212,69 @@ def footer(ft: dict, lang: str) -> list:
         parts.append("—")
     parts.append(" · " + t("data_version", lang, version=ft["version"]))
     return parts
+
+
+# ---- one round trip per filter change ---------------------------------------------------------------
+# The URL / a control / a map click -> the new view state, and every panel of the main page that depends on it,
+# in ONE callback: a filter change is one POST (its response is cached whole: web/response_cache.py), not a
+# chain of a store and nine consumers each uploading the store again. Each panel stays its own function.
+def _panels():
+    from callbacks import partb, pin
+    from callbacks import present as pr
+    from layouts import partb as LB
+    from layouts import present as LP
+
+    return [
+        ([Output(ids.MAP, "figure"), Output(ids.MAP_META, "data"), Output(ids.LEGEND, "children"),
+          Output(ids.MAP_NOTE, "children")], lambda store, search, meta: update_map(store, meta)),
+        ([Output(ids.SERIES, "figure"), Output(ids.SERIES_NOTE, "children")],
+         lambda store, search, meta: update_series(store)),
+        ([Output(ids.RANKING, "data"), Output(ids.RANKING, "columns"), Output(ids.RANKING, "locale_format"),
+          Output(ids.RANKING_TITLE, "children"), Output(ids.RANKING_NOTE, "children")],
+         lambda store, search, meta: update_ranking(store)),
+        ([Output(ids.HEADLINE_PLACE, "children"), Output(ids.HEADLINE_VALUE, "children"),
+          Output(ids.HEADLINE_UNIT, "children"), Output(ids.HEADLINE_CHANGE, "children"),
+          Output(ids.HEADLINE_META, "children"), Output(ids.BREADCRUMB, "children"), Output(ids.NOTES, "children"),
+          Output(ids.FOOTER_SOURCES, "children"), Output(ids.DOWNLOAD, "href"), Output(ids.LANG_LINK, "href")],
+         lambda store, search, meta: update_text(store)),
+        ([Output(LP.SENTENCE, "children"), Output(LP.PRESENT_LINK, "href"), Output(LP.EVENTS_TOGGLE, "children"),
+          Output("map-export-meta", "data"), Output("series-export-meta", "data")],
+         lambda store, search, meta: pr.main_extras(store)),
+        ([Output(LB.NAV_COMPARE, "href"), Output(LB.NAV_RECONCILE, "href")],
+         lambda store, search, meta: partb.update_nav(store)),
+        ([Output(ids.PIN_NOTE, "children"), Output(ids.PIN_LINK, "href")],
+         lambda store, search, meta: pin.update_pin(store, search)),
+        (pr.slider_outputs(LP.MAIN_ANIM), lambda store, search, meta: pr.slider_for(store)),
+    ]
+
+
+PANELS = _panels()
+
+
+@callback(
+    Output(ids.URL, "search"),
+    *[Output(cid, "value") for cid in CONTROL_IDS.values()],
+    *[Output(cid, "options") for cid in CONTROL_IDS.values()],
+    Output(ids.VIEW, "data"),
+    *[o for outs, _ in PANELS for o in outs],
+    Input(ids.URL, "search"),
+    *[Input(cid, "value") for cid in CONTROL_IDS.values()],
+    Input(ids.MAP, "clickData"),
+    State(ids.MAP_META, "data"),
+    prevent_initial_call="initial_duplicate",   # it still runs when the page is rendered (the slider shares outputs)
+)
+def update_view(search, country, level, offense, year, sex, age, measure, click, meta):
+    """The whole main page for the URL / controls / click: sync_view's outputs, then each panel's."""
+    head = sync_view(search, country, level, offense, year, sex, age, measure, click)
+    store = head[-1]
+    new_search = head[0] if isinstance(head[0], str) else (search if isinstance(search, str) else "")
+    out = list(head)
+    for outs, fn in PANELS:
+        part = fn(store, new_search, meta)
+        if len(part) != len(outs):   # a panel that breaks its contract must fail loudly in tests
+            raise RuntimeError(f"panel returned {len(part)} values for {len(outs)} outputs")
+        out.extend(part)
+    return tuple(out)
 
 
 # ---- phone drawer and <html lang> (in the browser, no round trip) ----------------------------------

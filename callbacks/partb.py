@@ -176,8 +176,6 @@ def embed_code(origin: str, state: ViewState, chart: str) -> tuple[str, str]:
 
 
 # ---- main view: links and the embed dialog ----------------------------------------------------------
-@callback(Output(L.NAV_COMPARE, "href"), Output(L.NAV_RECONCILE, "href"),
-          Input(ids.VIEW, "data"), prevent_initial_call=True)
 def update_nav(store):
     if not isinstance(store, dict) or not isinstance(store.get("state"), dict):
         return no_update, no_update
@@ -194,7 +192,15 @@ def toggle_embed(n, is_open):
 
 
 @callback(Output(L.EMBED_CODE, "value"), Output(L.EMBED_PREVIEW, "href"),
-          Input(ids.VIEW, "data"), Input(L.EMBED_CHART, "value"), prevent_initial_call=True)
+          Input(L.EMBED_MODAL, "is_open"), Input(L.EMBED_CHART, "value"), State(ids.VIEW, "data"),
+          prevent_initial_call=True)
+def embed_code_when_open(is_open, chart, store):
+    """The embed code is built when the dialog opens (or its chart changes), not on every filter change."""
+    if not is_open:
+        return no_update, no_update
+    return update_embed_code(store, chart)
+
+
 def update_embed_code(store, chart):
     if not isinstance(store, dict) or not isinstance(store.get("state"), dict):
         return no_update, no_update

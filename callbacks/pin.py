@@ -1,15 +1,13 @@
 """Links pinned to a data version (&v=): the note under the headline and the footer's pinned link."""
 from __future__ import annotations
 
-from dash import Input, Output, State, callback, html, no_update
+from dash import html, no_update
 
 from core import ids, pin, query, view
 from core.cache import memo
 from core.viewstate import ViewState
 
 
-@callback(Output(ids.PIN_NOTE, "children"), Output(ids.PIN_LINK, "href"),
-          Input(ids.VIEW, "data"), State(ids.URL, "search"), prevent_initial_call=True)
 def update_pin(store, search):
     if not isinstance(store, dict) or not isinstance(store.get("state"), dict):
         return no_update, no_update

@@ -142,11 +142,6 @@ def event_list(fig: dict, lang: str, compact: bool = False) -> list:
 
 
 # ---- main page: sentence, presenter link, events toggle, export metadata ------------------------------
-@callback(
-    Output(P.SENTENCE, "children"), Output(P.PRESENT_LINK, "href"), Output(P.EVENTS_TOGGLE, "children"),
-    Output("map-export-meta", "data"), Output("series-export-meta", "data"),
-    Input(ids.VIEW, "data"), prevent_initial_call=True,
-)
 def main_extras(store):
     state = _state(store)
     if state is None:
@@ -169,28 +164,37 @@ def main_extras(store):
 
 
 # ---- the year slider with play (main map and presenter map) ------------------------------------------
-def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str, duplicate: bool) -> None:
-    @callback(
-        Output(f"{prefix}-slider", "min"), Output(f"{prefix}-slider", "max"), Output(f"{prefix}-slider", "marks"),
-        Output(f"{prefix}-slider", "value"), Output(f"{prefix}-years", "data"), Output(f"{prefix}-bar", "style"),
-        Output(f"{prefix}-interval", "disabled", allow_duplicate=True),
-        Output(f"{prefix}-play", "children", allow_duplicate=True),
-        Output(f"{prefix}-badge", "children", allow_duplicate=True),
-        Input(view_store, "data"), prevent_initial_call=True,
-    )
-    def set_years(store):
-        state = _state(store)
-        if state is None:
-            return (no_update,) * 9
-        ds = _ds()
-        years = memo("anim-years", view.key(ds, state), lambda: animation.years_with_data(ds, state))
-        if len(years) < 2 or state.year not in years:
-            return 0, 1, {}, None, None, {"display": "none"}, True, "▶", ""
-        marks = {int(y): str(y) for y in years
-                 if len(years) <= 8 or y in (years[0], years[-1]) or (y % 5 == 0 and years[-1] - y >= 3
-                                                                         and y - years[0] >= 3)}
-        return (years[0], years[-1], marks, state.year, {"years": years, "state": state.to_dict()},
-                {}, True, "▶", "")
+def slider_outputs(prefix: str) -> list[Output]:
+    """The outputs `slider_for` fills (the view callback of each page lists them)."""
+    return [Output(f"{prefix}-slider", "min"), Output(f"{prefix}-slider", "max"),
+            Output(f"{prefix}-slider", "marks"), Output(f"{prefix}-slider", "value"),
+            Output(f"{prefix}-years", "data"), Output(f"{prefix}-bar", "style"),
+            Output(f"{prefix}-interval", "disabled", allow_duplicate=True),
+            Output(f"{prefix}-play", "children", allow_duplicate=True),
+            Output(f"{prefix}-badge", "children", allow_duplicate=True)]
+
+
+def slider_for(store) -> tuple:
+    """The year slider of a view: its range, marks and years (hidden when fewer than two years have data)."""
+    state = _state(store)
+    if state is None:
+        return (no_update,) * 9
+    ds = _ds()
+    years = memo("anim-years", view.key(ds, state), lambda: animation.years_with_data(ds, state))
+    if len(years) < 2 or state.year not in years:
+        return 0, 1, {}, None, None, {"display": "none"}, True, "▶", ""
+    marks = {int(y): str(y) for y in years
+             if len(years) <= 8 or y in (years[0], years[-1]) or (y % 5 == 0 and years[-1] - y >= 3
+                                                                     and y - years[0] >= 3)}
+    return (years[0], years[-1], marks, state.year, {"years": years, "state": state.to_dict()},
+            {}, True, "▶", "")
+
+
+def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str | None) -> None:
+    """The slider's callbacks. view_store: the store that sets the slider, or None when the page's view
+    callback fills `slider_outputs` itself (the main page: one round trip per filter change)."""
+    if view_store is not None:
+        callback(*slider_outputs(prefix), Input(view_store, "data"), prevent_initial_call=True)(slider_for)
 
     @callback(
         Output(f"{prefix}-interval", "disabled"), Output(f"{prefix}-play", "children"),
@@ -219,20 +223,42 @@ def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str, dup
             return nxt[0], True, "▶"
         return nxt[0], no_update, no_update
 
+    # In the browser: only a slider moved away from the year on the map asks the server for a map. A new view
+    # sets slider and years together and keeps the map the view callback drew (no round trip).
+    clientside_callback(
+        """
+        function(value, info) {
+            const nu = window.dash_clientside.no_update;
+            const trig = (window.dash_clientside.callback_context.triggered || []).map(t => t.prop_id);
+            const shown = window._obsAnimShown = window._obsAnimShown || {};
+            if (!info || value === null || value === undefined) { return nu; }
+            if (trig.indexOf('%(p)s-years.data') >= 0) { shown['%(p)s'] = info.state.year; return nu; }
+            if (shown['%(p)s'] === value) { return nu; }
+            shown['%(p)s'] = value;
+            return {year: value, info: info};
+        }
+        """ % {"p": prefix},
+        Output(f"{prefix}-req", "data"),
+        Input(f"{prefix}-slider", "value"), Input(f"{prefix}-years", "data"), prevent_initial_call=True,
+    )
+
     @callback(
         Output(map_id, "figure", allow_duplicate=True), Output(legend_id, "children", allow_duplicate=True),
         Output(f"{prefix}-badge", "children"),
-        Input(f"{prefix}-slider", "value"), Input(f"{prefix}-years", "data"), prevent_initial_call=True,
+        Input(f"{prefix}-req", "data"), prevent_initial_call=True,
     )
+    def show_year_req(req):
+        if not isinstance(req, dict):
+            return no_update, no_update, no_update
+        return show_year(req.get("year"), req.get("info"))
+
     def show_year(value, info):
-        """Only when the slider moves (dragged or playing): a new view sets slider and years together and
-        keeps the map the view callback drew."""
-        trig = {t["prop_id"] for t in ctx.triggered}
-        if not isinstance(info, dict) or value is None or f"{prefix}-years.data" in trig:
+        """The map of the slider's year with the classes fixed over all years."""
+        if not isinstance(info, dict) or not isinstance(value, int | float) or isinstance(value, bool):
             return no_update, no_update, no_update
         state = ViewState.from_dict(info.get("state"))
-        years = info.get("years") or []
-        if int(value) not in years:
+        years = info.get("years")
+        if not isinstance(years, list) or int(value) not in years:
             return no_update, no_update, no_update
         ds = _ds()
         bins = memo("anim-bins", view.key(ds, state), lambda: animation.fixed_bins(ds, state))
@@ -243,8 +269,8 @@ def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str, dup
         return patch, legend_children(payload), badge
 
 
-register_anim(P.MAIN_ANIM, ids.MAP, ids.LEGEND, ids.VIEW, True)
-register_anim(P.PR_ANIM, P.PR_MAP, P.PR_LEGEND, P.PR_VIEW, True)
+register_anim(P.MAIN_ANIM, ids.MAP, ids.LEGEND, None)   # callbacks.main.update_view fills the main slider
+register_anim(P.PR_ANIM, P.PR_MAP, P.PR_LEGEND, P.PR_VIEW)
 
 
 # ---- export: PNG / SVG with title, legend, source and date (assets/04_present.js does the drawing) ----

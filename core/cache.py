@@ -55,27 +55,40 @@ def _failed(exc: Exception, what: str) -> None:
     log.warning("cache %s failed (%s): local fallback", what, exc)
 
 
+def cache_get(key: str) -> Any:
+    """The cached value under `key`, or None (missing, no cache, or the backend failing: then the local
+    fallback is asked)."""
+    backend = _backend()
+    if backend is None:
+        return None
+    try:
+        return backend.get(key)
+    except Exception as exc:  # cache backend down: the local fallback
+        _failed(exc, "get")
+        return _local.get(key) if _local is not None else None
+
+
+def cache_set(key: str, value: Any) -> None:
+    """Store `value` (picklable) under `key`; a failing backend falls back to the local cache, never raises."""
+    backend = _backend()
+    if backend is None:
+        return
+    try:
+        backend.set(key, value)
+    except Exception as exc:
+        _failed(exc, "set")
+        if _local is not None:
+            _local.set(key, value)
+
+
 def memo(name: str, key: tuple, fn: Callable[[], T]) -> T:
     """fn() memoised under (name, key). Values must be picklable plain data."""
     if _cache is None:
         return fn()
     k = name + ":" + hashlib.sha1(repr(key).encode("utf-8")).hexdigest()
-    backend = _backend()
-    try:
-        hit = backend.get(k)
-    except Exception as exc:  # cache backend down: the local fallback (or compute)
-        _failed(exc, "get")
-        backend = _local
-        hit = backend.get(k) if backend is not None else None
+    hit = cache_get(k)
     if hit is not None:
         return hit
     value = fn()
-    if backend is None:
-        return value
-    try:
-        backend.set(k, value)
-    except Exception as exc:
-        _failed(exc, "set")
-        if _local is not None:
-            _local.set(k, value)
+    cache_set(k, value)
     return value

@@ -76,6 +76,7 @@ def anim_controls(prefix: str, lang: str) -> html.Div:
             updatemode="mouseup")),
         dcc.Interval(id=f"{prefix}-interval", interval=1300, disabled=True, n_intervals=0),
         dcc.Store(id=f"{prefix}-years"),
+        dcc.Store(id=f"{prefix}-req"),     # the year the slider asks for (set in the browser, see callbacks.present)
         html.Div(id=f"{prefix}-badge", className="obs-anim-badge", role="status"),
     ])
 

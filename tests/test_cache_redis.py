@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MAP_OUTPUT = "..map.figure...map-meta.data...map-legend.children...map-note.children.."
 
 
 def _free_port() -> int:
@@ -63,22 +62,6 @@ def restore_cache():
     cache._cache = saved
 
 
-def _store(data_dir: Path, search: str) -> dict:
-    from core import controller, query
-    ds = query.get_dataset(data_dir)
-    return controller.sync(ds, None, search).store()
-
-
-def _map_request(store: dict) -> dict:
-    """The body the Dash renderer POSTs for the map callback (as captured from Chromium by bench/browser.py)."""
-    return {"output": MAP_OUTPUT,
-            "outputs": [{"id": "map", "property": "figure"}, {"id": "map-meta", "property": "data"},
-                        {"id": "map-legend", "property": "children"}, {"id": "map-note", "property": "children"}],
-            "inputs": [{"id": "view-store", "property": "data", "value": store}],
-            "state": [{"id": "map-meta", "property": "data", "value": None}],
-            "changedPropIds": ["view-store.data"]}
-
-
 def _map_keys(client) -> list[bytes]:
     return sorted(client.keys("obs:map:*"))
 
@@ -97,14 +80,25 @@ def _counted(*a, **k):
     return _orig(*a, **k)
 view.map_view = _counted
 client = app.server.test_client()
+deps = client.get("/_dash-dependencies").get_json()
+view_dep = next(d for d in deps if d["output"].startswith("..url.search..."))
+
+def view_body(search):
+    # the body the Dash renderer POSTs for the main view callback (one per filter change)
+    names = view_dep["output"][2:-2].split("...")
+    return {"output": view_dep["output"],
+            "outputs": [dict(zip(("id", "property"), n.rsplit(".", 1))) for n in names],
+            "inputs": [dict(i, value=search if i["id"] == "url" else None) for i in view_dep["inputs"]],
+            "state": [dict(s, value=None) for s in view_dep["state"]], "changedPropIds": ["url.search"]}
+
 print(json.dumps({"ready": True, "backend": type(cache._cache).__name__}), flush=True)
 for line in sys.stdin:
     cmd = json.loads(line)
     n0 = len(calls)
-    if cmd["op"] == "post":
-        r = client.post("/_dash-update-component", json=cmd["body"])
+    if cmd["op"] == "view":
+        r = client.post("/_dash-update-component", json=view_body(cmd["search"]))
         fig = r.get_json(silent=True) or {}
-        out = {"status": r.status_code, "computed": len(calls) - n0,
+        out = {"status": r.status_code, "computed": len(calls) - n0, "cache": r.headers.get("X-Obs-Cache"),
                "map": (fig.get("response") or {}).get("map")}
     else:
         r = client.get(cmd["path"])
@@ -126,8 +120,8 @@ class AppProcess:
             raise RuntimeError("app process died: " + self.proc.stderr.read()[-3000:])
         return json.loads(line)
 
-    def post(self, body: dict) -> dict:
-        self.proc.stdin.write(json.dumps({"op": "post", "body": body}) + "\n")
+    def view(self, search: str) -> dict:
+        self.proc.stdin.write(json.dumps({"op": "view", "search": search}) + "\n")
         self.proc.stdin.flush()
         return self._read()
 
@@ -185,37 +179,40 @@ def test_two_cache_objects_share_one_entry(redis_server, restore_cache):
 
 
 def test_two_app_processes_share_the_query_cache(redis_server, app_processes, fixture_dir):
-    """Two app processes (two gunicorn instances, possibly on two machines) with one REDIS_URL: the map callback
-    of the second serves what the first computed."""
-    body = _map_request(_store(fixture_dir, "country=region&level=1&lang=es"))
+    """Two app processes (two gunicorn instances, possibly on two machines) with one REDIS_URL: the second
+    answers the view callback from what the first stored (the whole response, and the query results)."""
     first, second = app_processes(), app_processes()
     assert first.hello["backend"] == second.hello["backend"] == "RedisCache"
-    r1 = first.post(body)
-    assert r1["status"] == 200 and r1["computed"] == 1
+    r1 = first.view("?country=region&level=1&lang=es")
+    assert r1["status"] == 200 and r1["computed"] == 1 and r1["cache"] == "miss"
     assert _map_keys(redis_server["client"]), "the map payload was not stored in Redis"
-    r2 = second.post(body)
-    assert r2["status"] == 200
+    assert redis_server["client"].keys("obs:resp:*"), "the response was not stored in Redis"
+    r2 = second.view("?country=region&level=1&lang=es")
+    assert r2["status"] == 200 and r2["cache"] == "hit"
     assert r2["computed"] == 0, "the second app process recomputed: the cache is not shared through Redis"
     assert r2["map"] == r1["map"]
+    # another view the second process has not seen: the query results the first stored are reused
+    redis_server["client"].delete(*redis_server["client"].keys("obs:resp:*"))
+    r3 = second.view("?country=region&level=1&lang=es")
+    assert r3["cache"] == "miss" and r3["computed"] == 0 and r3["map"] == r1["map"]
 
 
 def test_app_answers_when_redis_stops(redis_server, app_processes, fixture_dir):
     """Redis goes away mid-way: the callbacks and the routes still answer (values computed, no error)."""
     app = app_processes()
-    cached = _map_request(_store(fixture_dir, "country=region&level=1&lang=es"))
-    fresh = _map_request(_store(fixture_dir, "country=region&level=0&lang=en"))
-    r1 = app.post(cached)
+    r1 = app.view("?country=region&level=1&lang=es")
     assert r1["status"] == 200 and r1["computed"] == 1
-    assert app.post(cached)["computed"] == 0          # served from Redis
+    again = app.view("?country=region&level=1&lang=es")
+    assert again["computed"] == 0 and again["cache"] == "hit"          # served from Redis
     assert _map_keys(redis_server["client"])
 
     redis_server["proc"].terminate()
     redis_server["proc"].wait(timeout=10)
 
-    r2 = app.post(cached)
+    r2 = app.view("?country=region&level=1&lang=es")
     assert r2["status"] == 200, r2
     assert r2["computed"] == 1, "with Redis down the value must be computed"
     assert r2["map"] == r1["map"]
-    r3 = app.post(fresh)
+    r3 = app.view("?country=region&level=0&lang=en")
     assert r3["status"] == 200 and r3["map"]["figure"]["data"]
     assert app.get("/healthz")["status"] == 200

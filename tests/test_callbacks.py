@@ -81,3 +81,27 @@ def test_text_and_ranking(cb):
     assert locale == {"decimal": ".", "group": ","}
     fig, series_notes = cb.update_series(store)
     assert [t["name"] for t in fig["data"]] == ["San José", "Costa Rica", "Region"]
+
+
+def test_one_callback_per_filter_change(cb):
+    """A filter change is one POST: update_view returns the URL, the controls and every panel of the page."""
+    import dash
+
+    app_cbs = [k for k, v in dash._callback.GLOBAL_CALLBACK_MAP.items()
+               if any(i["id"] == ids.VIEW for i in v["inputs"])]
+    assert app_cbs == []   # nothing on the server waits for the view store (it would be a second round trip)
+    _trigger(f"{ids.YEAR}.value")
+    out = cb.update_view("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en", "CRI", 1, "homicide", 2022,
+                         "total", "total", "rate", None, None)
+    n_head = 1 + 7 + 7 + 1
+    assert len(out) == n_head + sum(len(outs) for outs, _ in cb.PANELS)
+    assert out[0].startswith("?country=CRI&level=1") and "year=2022" in out[0]
+    assert out[n_head - 1]["state"]["year"] == 2022
+    fig, meta = out[n_head], out[n_head + 1]
+    assert isinstance(fig, dict) and meta["geo_key"]          # no map yet: the full figure
+    place = out[n_head + 4 + 2 + 5]                           # after map (4), series (2), ranking (5)
+    assert place == "San José"
+    # the same change with the map already drawn: a Patch of the values only
+    out2 = cb.update_view("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en", "CRI", 1, "homicide", 2022,
+                          "total", "total", "rate", None, meta)
+    assert isinstance(out2[n_head], Patch)

@@ -37,7 +37,8 @@ def _deps(base: str) -> dict:
 
 
 def sync_body(deps: dict, search: str, changed: str = "url.search", values: dict | None = None) -> dict:
-    """The body the renderer POSTs for sync_view (URL + controls + map click -> URL, controls, view store)."""
+    """The body the renderer POSTs for the view callback (URL + controls + map click, map meta as State ->
+    URL, controls, view store and every panel of the page)."""
     dep = next(d for k, d in deps.items() if "view-store.data" in k and "url.search" in k)
     names = dep["output"][2:-2].split("...")
     inputs = []
@@ -45,28 +46,16 @@ def sync_body(deps: dict, search: str, changed: str = "url.search", values: dict
         v = search if (i["id"], i["property"]) == ("url", "search") else (values or {}).get(i["id"])
         inputs.append(dict(i, value=v))
     return {"output": dep["output"], "outputs": [dict(zip(("id", "property"), n.rsplit(".", 1))) for n in names],
-            "inputs": inputs, "state": [], "changedPropIds": [changed]}
-
-
-def map_body(deps: dict, store: dict) -> dict:
-    dep = next(d for k, d in deps.items() if k.startswith("..map.figure"))
-    names = dep["output"][2:-2].split("...")
-    return {"output": dep["output"], "outputs": [dict(zip(("id", "property"), n.rsplit(".", 1))) for n in names],
-            "inputs": [dict(dep["inputs"][0], value=store)], "state": [dict(dep["state"][0], value=None)],
-            "changedPropIds": ["view-store.data"]}
+            "inputs": inputs, "state": [dict(s, value=None) for s in dep["state"]], "changedPropIds": [changed]}
 
 
 def filter_change(base: str, deps: dict, search: str, session=requests) -> list[int]:
-    """A filter change as the browser does it: sync_view, then the map callback with the new store."""
+    """A filter change as the browser does it: one POST of the view callback, which returns the map too."""
     r = session.post(base + "/_dash-update-component", json=sync_body(deps, search), timeout=60)
-    statuses = [r.status_code]
     if r.status_code == 200:
-        store = r.json()["response"]["view-store"]["data"]
-        r2 = session.post(base + "/_dash-update-component", json=map_body(deps, store), timeout=60)
-        statuses.append(r2.status_code)
-        if r2.status_code == 200:
-            assert r2.json()["response"]["map"]["figure"]
-    return statuses
+        resp = r.json()["response"]
+        assert resp["view-store"]["data"]["state"] and resp["map"]["figure"]
+    return [r.status_code]
 
 
 def test_worker_killed_under_load(fixture_dir) -> None:

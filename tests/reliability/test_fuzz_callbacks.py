@@ -57,9 +57,9 @@ def test_render_page_with_any_url(client, callbacks, qs) -> None:
 
 
 @fuzz(400)
-@given(st.lists(json_value, min_size=9, max_size=9), st.integers(0, 8), query_strings)
+@given(st.lists(json_value, min_size=10, max_size=10), st.integers(0, 8), query_strings)
 def test_sync_view_with_any_values(client, callbacks, values, changed, qs) -> None:
-    """URL, seven controls and a map click of any type and size."""
+    """URL, seven controls, a map click and the map's meta store, of any type and size (the view callback)."""
     fuzz_count("callback sync_view")
     values[0] = "?" + qs if changed % 3 else values[0]
     r = post(client, body_for(_dep(callbacks, "url.search"), values, changed))
@@ -71,11 +71,18 @@ def test_sync_view_with_any_values(client, callbacks, values, changed, qs) -> No
     st.sampled_from(["country", "level", "offense", "year", "sex", "age", "measure", "unit", "lang"]),
     json_value)}, optional={"notes": st.lists(st.dictionaries(text, json_value, max_size=4), max_size=3),
                             "query": json_value, "level_has_data": json_value})),
-       st.sampled_from(["map.figure", "series.figure", "ranking.data", "headline-place.children"]), json_value)
-def test_view_store_consumers_with_any_store(client, callbacks, store, which, meta) -> None:
-    fuzz_count("callback view-store consumers")
-    dep = _dep(callbacks, which)
-    r = post(client, body_for(dep, [store, meta][: len(dep["inputs"]) + len(dep["state"])]))
+       st.sampled_from(["anim-req", "pr-anim-req", "embed-code"]), json_value)
+def test_stores_from_the_browser_with_any_value(client, callbacks, store, which, other) -> None:
+    """The callbacks that take a store back from the browser: the year slider's request (main and presenter
+    map) and the embed dialog (the view store as State)."""
+    fuzz_count("callback stores from the browser")
+    if which == "embed-code":
+        dep = _dep(callbacks, "embed-code.value")
+        values = [True, other, store]
+    else:
+        dep = next(d for d in callbacks.values() if any(i["id"] == which for i in d["inputs"]))
+        values = [{"year": other, "info": store} if isinstance(store, dict) else store]
+    r = post(client, body_for(dep, values))
     assert r.status_code in (200, 204)
 
 

@@ -1,0 +1,109 @@
+"""web/response_cache.py: whole answers of pure callbacks kept and replayed byte for byte; anything else passes."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from web.response_cache import MAX_BODY, ResponseCache
+
+
+class App:
+    """A WSGI app that counts its calls and answers with what the test sets."""
+
+    def __init__(self):
+        self.calls = 0
+        self.status = "200 OK"
+        self.seen: list[bytes] = []
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        self.seen.append(body)
+        start_response(self.status, [("Content-Type", "application/json"), ("Content-Encoding", "gzip"),
+                                     ("Set-Cookie", "never=kept"), ("Content-Security-Policy", "default-src 'self'")])
+        return [b'{"n": ', str(self.calls).encode(), b"}"]
+
+
+@pytest.fixture
+def stack():
+    store: dict = {}
+    version = {"v": "2026-11-26 (abc)"}
+    app = App()
+    mw = ResponseCache(app, store.get, store.__setitem__, lambda: version["v"], lambda out: out.startswith("..url"))
+    return mw, app, store, version
+
+
+def call(mw, body: bytes, path="/_dash-update-component", method="POST", enc="gzip"):
+    out = {}
+
+    def start_response(status, headers, exc_info=None):
+        out["status"], out["headers"] = status, dict(headers)
+
+    chunks = mw({"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_LENGTH": str(len(body)),
+                 "HTTP_ACCEPT_ENCODING": enc, "wsgi.input": io.BytesIO(body)}, start_response)
+    return out["status"], out["headers"], b"".join(chunks)
+
+
+def body(output="..url.search...map.figure..", search="?year=2022") -> bytes:
+    return json.dumps({"output": output, "inputs": [{"id": "url", "property": "search", "value": search}]}).encode()
+
+
+def test_second_identical_request_is_served_from_the_cache(stack):
+    mw, app, store, _ = stack
+    s1, h1, b1 = call(mw, body())
+    s2, h2, b2 = call(mw, body())
+    assert app.calls == 1 and (s1, b1) == (s2, b2) == ("200 OK", b'{"n": 1}')
+    assert h1["X-Obs-Cache"] == "miss" and h2["X-Obs-Cache"] == "hit"
+    assert h2["Content-Encoding"] == "gzip" and h2["Content-Length"] == str(len(b2))
+    assert h2["Content-Security-Policy"] == "default-src 'self'" and "Set-Cookie" not in h2
+    assert app.seen == [body()]   # the app read the very bytes the middleware had read
+
+
+def test_key_has_body_encoding_and_data_version(stack):
+    mw, app, store, version = stack
+    call(mw, body())
+    call(mw, body(search="?year=2021"))            # another view
+    call(mw, body(), enc="br")                     # another encoding: other bytes
+    version["v"] = "2026-12-01 (def)"              # new data: nothing old is served
+    call(mw, body())
+    assert app.calls == 4 and len(store) == 4
+
+
+def test_only_pure_callbacks_and_only_200(stack):
+    mw, app, store, _ = stack
+    call(mw, body(output="embed-code.value"))
+    call(mw, body(output="embed-code.value"))
+    assert app.calls == 2 and not store
+    app.status = "400 BAD REQUEST"
+    call(mw, body())
+    call(mw, body())
+    assert app.calls == 4 and not store
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"[1, 2]", b'{"output": ["..url"]}', b'"..url"', b"\xff\xfe"])
+def test_malformed_bodies_go_to_the_app(stack, raw):
+    mw, app, store, _ = stack
+    status, _, _ = call(mw, raw)
+    assert status == "200 OK" and app.calls == 1 and not store
+
+
+def test_other_routes_and_large_bodies_pass(stack):
+    mw, app, store, _ = stack
+    call(mw, body(), path="/api/v1/facts")
+    call(mw, body(), method="GET")
+    big = json.dumps({"output": "..url.search..", "pad": "x" * MAX_BODY}).encode()
+    call(mw, big)
+    assert app.calls == 3 and not store
+
+
+def test_a_failing_cache_is_never_the_users_problem():
+    app = App()
+
+    def boom(*_a):
+        raise RuntimeError("cache down")
+
+    mw = ResponseCache(app, lambda k: None, lambda k, v: None, boom, lambda out: True)
+    assert call(mw, body())[0] == "200 OK"
+    assert app.calls == 1

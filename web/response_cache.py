@@ -1,0 +1,105 @@
+"""Whole-response cache for the Dash callback endpoint (a WSGI middleware around the Flask app).
+
+A Dash callback is a pure function of its request body: the body names the callback (`output`), carries every
+input and state value and the changed property ids. The main view callback (callbacks.main.update_view) reads
+nothing else (no cookie, no header, no clock), so for a given data version the same body always gets the same
+answer. This middleware keeps the final bytes of that answer, **already compressed** (the response as
+flask-compress and the security headers left it), under
+
+    sha256(data version | Accept-Encoding | body)
+
+in the shared cache of core.cache (Redis when REDIS_URL is set: every gunicorn instance on every machine shares
+it; else a per-process SimpleCache). A repeated filter change then costs a hash and a lookup instead of Dash's
+dispatch, the queries, the JSON and the compression.
+
+Only callbacks `cacheable` accepts are cached (by their output string); only 200 answers; only bodies up to
+MAX_BODY bytes and answers up to MAX_ANSWER bytes. A cache failure is never the user's problem: it is logged
+and the request goes to the app. Responses carry `X-Obs-Cache: hit|miss` (the benchmark counts them).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+log = logging.getLogger(__name__)
+PATH_SUFFIX = "/_dash-update-component"
+MAX_BODY = 64 * 1024
+MAX_ANSWER = 2 * 1024 * 1024
+KEPT_HEADERS = {"content-type", "content-encoding", "vary", "content-security-policy", "x-content-type-options",
+                "referrer-policy", "x-frame-options"}
+
+
+class ResponseCache:
+    """WSGI middleware. `get(key)` / `set(key, value)` reach the cache (core.cache.cache_get / cache_set: they
+    never raise); `version()` the data version (part of every key); `cacheable(output)` says whether the
+    callback named by a body's `output` string may be cached."""
+
+    def __init__(self, app: Callable, get: Callable[[str], Any], set: Callable[[str, Any], None],
+                 version: Callable[[], str], cacheable: Callable[[str], bool]):
+        self.app = app
+        self.get = get
+        self.set = set
+        self.version = version
+        self.cacheable = cacheable
+
+    def __call__(self, environ: dict, start_response: Callable):
+        if environ.get("REQUEST_METHOD") != "POST" or not str(environ.get("PATH_INFO", "")).endswith(PATH_SUFFIX):
+            return self.app(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length <= 0 or length > MAX_BODY:
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)     # the app reads the same bytes
+        key = self._key(body, environ)
+        if key is None:
+            return self.app(environ, start_response)
+        hit = self.get(key)
+        if isinstance(hit, tuple) and len(hit) == 3:
+            status, headers, payload = hit
+            start_response(status, headers + [("Content-Length", str(len(payload))), ("X-Obs-Cache", "hit")])
+            return [payload]
+
+        captured: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return start_response(status, headers + [("X-Obs-Cache", "miss")], exc_info) if exc_info is None \
+                else start_response(status, headers, exc_info)
+
+        chunks = self.app(environ, capture)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        if captured.get("status", "").startswith("200") and len(payload) <= MAX_ANSWER:
+            headers = [(k, v) for k, v in captured["headers"] if k.lower() in KEPT_HEADERS]
+            self.set(key, (captured["status"], headers, payload))
+        return [payload]
+
+    def _key(self, body: bytes, environ: dict) -> str | None:
+        try:
+            output = orjson.loads(body).get("output")
+        except (orjson.JSONDecodeError, AttributeError):
+            return None
+        if not isinstance(output, str) or not self.cacheable(output):
+            return None
+        try:
+            version = self.version()
+        except Exception:       # no data: nothing to cache (the app answers with its own message)
+            return None
+        h = hashlib.sha256()
+        for part in (version.encode("utf-8"), str(environ.get("HTTP_ACCEPT_ENCODING", "")).encode("latin-1"),
+                     body):
+            h.update(part)
+            h.update(b"\0")
+        return "resp:" + h.hexdigest()
