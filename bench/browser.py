@@ -4,7 +4,8 @@
   /_dash-update-component, and the values its responses set (the replay templates of bench/dashclient.py).
 * `timings`: the browser's own clock (performance.now(), whose origin is the navigation start):
   - map drawn (cold): a fresh context (empty HTTP cache), navigation -> the first `plotly_afterplot` of the map
-    with areas in it, then the next painted frame (two requestAnimationFrame);
+    (or the resolved `Plotly.react` on it, whichever comes first) with areas in it, then the next painted frame
+    (two requestAnimationFrame); see INIT_JS for why the hook is re-attached and arrays are read decoded;
   - redrawn: the click on the new option (capture-phase listener) -> the first `plotly_afterplot` whose data
     differ from before, then the next painted frame;
   - bytes per change: every /_dash-update-component exchange the change caused, as Chromium counts them
@@ -21,33 +22,116 @@ VIEWPORT = {"width": 1366, "height": 768}
 
 INIT_JS = r"""
 (() => {
-  const obs = window.__obs = {events: [], t0: null, armed: false};
+  // Why this is more than `gd.on('plotly_afterplot')` from a MutationObserver (the old hook, which on a quiet
+  // machine saw no map in 240 s while the e2e tests, which poll gd.data, did):
+  //  * a hook marked on the DOM node survives `Plotly.newPlot`/`Plots.purge`/dcc.Graph's unmount, which call
+  //    gd.removeAllListeners() and delete gd.on/_ev: the listener was gone for good and never re-attached. The
+  //    mark now lives on the event emitter (gd._ev), so a new emitter is hooked again;
+  //  * a MutationObserver fires only on DOM mutations: if none follows the moment gd.on exists, nothing hooks.
+  //    A 50 ms poll and a wrapper on Plotly.react (resolved promise = drawn) hook independently of mutations;
+  //  * plotly 7 may carry arrays as typed-array specs {dtype, bdata}: `.length` is undefined there (areas = NaN,
+  //    never > 0). Areas and signatures are read from gd._fullData (decoded) with a bdata-aware fallback;
+  //  * an exception in the handler lost the event silently: now caught and recorded.
+  const obs = window.__obs = {events: [], t0: null, armed: false, hooks: 0, errors: [], reacts: 0};
   document.addEventListener('click', () => { if (obs.armed) { obs.t0 = performance.now(); obs.armed = false; } }, true);
-  function sig(gd) {
-    const parts = [];
-    // plotly 7 may carry numeric arrays as {dtype, bdata} (base64): compare those strings
-    const head = (a, n) => (a && a.bdata) ? String(a.bdata).slice(0, 400) : Array.from(a || []).slice(0, n);
-    for (const tr of (gd.data || [])) {
-      parts.push([(tr.locations || []).length, head(tr.z, 60), head(tr.hovertext || tr.customdata, 3)]);
+  const SIZES = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1, u1c: 1, i8: 8, u8: 8};
+  function len(a) {
+    if (!a) return 0;
+    if (typeof a.length === 'number') return a.length;
+    if (a.bdata !== undefined) {
+      if (a.shape) return String(a.shape).split(',').reduce((x, y) => x * (+y || 1), 1);
+      const b = String(a.bdata).replace(/=+$/, '');
+      return Math.floor(b.length * 3 / 4 / (SIZES[a.dtype] || 8));
     }
-    return JSON.stringify(parts);
+    return 0;
+  }
+  function head(a, n) {
+    if (!a) return [];
+    if (a.bdata !== undefined) return String(a.bdata).slice(0, 4000);
+    const out = [];
+    const m = Math.min(len(a), 100000);
+    let h = 0;
+    for (let i = 0; i < m; i++) { const v = a[i]; h = (h * 31 + (typeof v === 'number' ? Math.round(v * 1000) : String(v).length + String(v).charCodeAt(0))) | 0; }
+    for (let i = 0; i < Math.min(n, m); i++) out.push(String(a[i]));
+    return [m, h, out];
+  }
+  function traces(gd) {
+    const fd = gd._fullData;
+    return (fd && fd.length) ? fd : (gd.data || []);
+  }
+  function isMap(gd) {
+    return (gd.data || []).some(t => /^choropleth/.test(t.type || ''));
+  }
+  function summary(gd) {
+    let n = 0;
+    const parts = [];
+    for (const tr of traces(gd)) {
+      if (tr.visible === false) continue;
+      n += len(tr.locations);
+      parts.push([len(tr.locations), head(tr.locations, 2), head(tr.z, 3), head(tr.hovertext || tr.customdata, 2)]);
+    }
+    return {n: n, sig: JSON.stringify(parts)};
+  }
+  function findGd() {
+    const m = document.getElementById('map');
+    if (m && m.classList.contains('js-plotly-plot')) return m;
+    const g = document.querySelector('#map .js-plotly-plot');
+    if (g) return g;
+    for (const el of document.querySelectorAll('.js-plotly-plot')) if (isMap(el)) return el;
+    return null;
+  }
+  function record(gd, src) {
+    const t = performance.now();
+    const ev = {t: t, src: src, n: 0, sig: null, painted: null};
+    try { Object.assign(ev, summary(gd)); } catch (e) { ev.err = String(e); obs.errors.push(String(e)); }
+    obs.events.push(ev);
+    requestAnimationFrame(() => requestAnimationFrame(() => { ev.painted = performance.now(); }));
   }
   function hook() {
-    const gd = document.querySelector('#map .js-plotly-plot');
-    if (!gd || gd.__obsHooked || !gd.on) return;
-    gd.__obsHooked = true;
-    gd.on('plotly_afterplot', () => {
-      const t = performance.now();
-      let n = 0;
-      for (const tr of (gd.data || [])) n += (tr.locations || []).length;
-      const ev = {t: t, n: n, sig: sig(gd), painted: null};
-      obs.events.push(ev);
-      requestAnimationFrame(() => requestAnimationFrame(() => { ev.painted = performance.now(); }));
-    });
+    const gd = findGd();
+    if (!gd || typeof gd.on !== 'function' || !gd._ev) return;
+    if (gd._ev.__obsHooked) return;
+    gd._ev.__obsHooked = true;
+    obs.hooks++;
+    gd.on('plotly_afterplot', () => record(gd, 'afterplot'));
   }
+  function wrapPlotly(P) {
+    if (!P || P.__obsWrapped || typeof P.react !== 'function') return;
+    P.__obsWrapped = true;
+    const react = P.react;
+    P.react = function (gd) {
+      const r = react.apply(this, arguments);
+      obs.reacts++;
+      Promise.resolve(r).then(() => { hook(); const g = findGd(); if (g && g === gd) record(g, 'react'); },
+                              e => obs.errors.push('react: ' + e));
+      return r;
+    };
+  }
+  let P0 = window.Plotly;
+  try {
+    Object.defineProperty(window, 'Plotly', {configurable: true, enumerable: true,
+      get() { return P0; }, set(v) { P0 = v; try { wrapPlotly(v); } catch (e) { obs.errors.push(String(e)); } }});
+  } catch (e) { obs.errors.push('defineProperty: ' + e); }
   new MutationObserver(hook).observe(document, {childList: true, subtree: true});
+  setInterval(() => { hook(); if (window.Plotly) wrapPlotly(window.Plotly); }, 50);
 })();
 """
+
+# the map drawn: the first event (afterplot or the resolved Plotly.react on the map) with areas, then painted
+DRAWN_JS = "(o) => o.events.find(e => e.n > 0 && e.painted)"
+DIAG_JS = r"""() => {
+  const o = window.__obs || {};
+  const gd = document.querySelector('#map .js-plotly-plot') || document.getElementById('map');
+  const d = {visibility: document.visibilityState, hooks: o.hooks, reacts: o.reacts, errors: (o.errors || []).slice(-5),
+             events: (o.events || []).slice(-6).map(e => ({t: Math.round(e.t), src: e.src, n: e.n, painted: e.painted, err: e.err})),
+             plotly: typeof window.Plotly, now: Math.round(performance.now())};
+  if (gd) {
+    d.gd = {cls: gd.className, on: typeof gd.on, ev: !!gd._ev, hooked: !!(gd._ev && gd._ev.__obsHooked),
+            traces: (gd.data || []).map(t => [t.type, t.name, Array.isArray(t.locations) ? t.locations.length : JSON.stringify(t.locations || null).slice(0, 80)]),
+            canvas: !!gd.querySelector('canvas')};
+  }
+  return d;
+}"""
 
 
 def launch(pw):
@@ -117,17 +201,29 @@ def open_view(browser, url: str, timeout_ms: int = 240000):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     rec = Recorder(page)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text[:300]) if m.type == "error" else None)
     page.goto(url, wait_until="commit")
     # the map with areas; a map that stays empty (no data for the default view) counts after 60 s (areas = 0)
-    _wait_events(page, "() => window.__obs && (window.__obs.events.some(e => e.n > 0 && e.painted) ||"
-                       " (performance.now() > 60000 && window.__obs.events.some(e => e.painted)))", timeout_ms)
+    try:
+        _wait_events(page, "() => window.__obs && (window.__obs.events.some(e => e.n > 0 && e.painted) ||"
+                           " (performance.now() > 60000 && window.__obs.events.some(e => e.painted)))", timeout_ms)
+    except Exception as exc:   # say what the page looked like, not just "timeout"
+        try:
+            diag = page.evaluate(DIAG_JS)
+        except Exception as e2:
+            diag = {"diag_error": repr(e2)}
+        ctx.close()
+        raise RuntimeError(f"map not drawn within {timeout_ms} ms at {url}: {type(exc).__name__}; page: "
+                           f"{json.dumps(diag)[:1500]}; page errors: {errors[-3:]}; console: {console[-3:]}")
     ev = page.evaluate("() => window.__obs.events.find(e => e.n > 0 && e.painted) ||"
                        " window.__obs.events.find(e => e.painted)")
     nav = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"
                         " return n ? {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd} : {}; }")
     page.wait_for_timeout(300)   # let the remaining callbacks of the first render finish
     cold = {"afterplot_ms": ev["t"], "painted_ms": ev["painted"], "dom_content_loaded_ms": nav.get("dcl"),
-            "areas": ev["n"], "errors": errors}
+            "areas": ev["n"], "event": ev.get("src"), "errors": errors,
+            "hooks": page.evaluate("() => window.__obs.hooks")}
     return ctx, page, rec, cold
 
 
@@ -147,9 +243,14 @@ def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int 
     try:
         page.wait_for_function(cond, arg=[n_before, before_sig], timeout=timeout_ms, polling=20)
     except Exception as exc:   # the map did not change (or did not redraw): say so
-        return out | {"error": f"no redraw within {timeout_ms} ms: {type(exc).__name__}"}
+        try:
+            diag = page.evaluate(DIAG_JS)
+        except Exception as e2:
+            diag = {"diag_error": repr(e2)}
+        return out | {"error": f"no redraw within {timeout_ms} ms: {type(exc).__name__}",
+                      "page": json.dumps(diag)[:1500]}
     res = page.evaluate("([n, s]) => { const o = window.__obs; const e = o.events.slice(n).find(e => e.t >= o.t0 &&"
-                        " e.sig !== s && e.painted); return {t0: o.t0, t: e.t, painted: e.painted}; }",
+                        " e.sig !== s && e.painted); return {t0: o.t0, t: e.t, painted: e.painted, src: e.src, n: e.n}; }",
                         [n_before, before_sig])
     # wait for the rest of the chain (ranking, text...) to finish before counting bytes
     deadline = time.time() + 10
@@ -161,6 +262,7 @@ def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int 
         last = len(rec.posts)
     posts = rec.posts[k:]
     return out | {"redraw_afterplot_ms": res["t"] - res["t0"], "redraw_painted_ms": res["painted"] - res["t0"],
+                  "event": res.get("src"), "areas": res.get("n"),
                   "posts": [{"output": p.get("output"), "down": p.get("down"), "up": p.get("up"),
                              "raw": p.get("raw"), "encoding": p.get("encoding"), "status": p.get("status")}
                             for p in posts]}

@@ -1,6 +1,7 @@
 """The performance benchmark: the real app against a deliberately naive baseline, in one run.
 
     python -m bench.run [--data DIR] [--changes 210] [--baseline-changes 200] [--skip-build] [--skip-scale]
+    python -m bench.run --browser-only [--with-baseline] [--browser-per-kind 3]   # the browser phase alone, ~2 min
 
 Prints a table and writes bench/results.json. Everything listens on 127.0.0.1 only; every process it starts it
 stops (by pid). A script, not a test: timings are reported, never asserted. See docs/PERFORMANCE.md.
@@ -166,6 +167,8 @@ def browser_phase(pw_browser, srv: Server, spec: dict, level2_url: str, level1_u
                 for kind in KINDS:
                     cid, widget = spec["controls"][kind]
                     want = (prefer or {}).get((level, kind, i))
+                    if want is None and prefer:   # the app had no such choice at this level: its choice elsewhere
+                        want = next((v for (_, k, j), v in sorted(prefer.items()) if k == kind and j == i), None)
                     rows.append({"kind": kind} | br.change_and_time(page, rec, cid, widget, i, want))
             res["changes"][level] = rows
         finally:
@@ -313,6 +316,7 @@ def browser_summary(res: dict) -> dict:
     out = {"cold_painted_ms": [round(c["painted_ms"], 1) for c in res["colds"]],
            "cold_afterplot_ms": [round(c["afterplot_ms"], 1) for c in res["colds"]],
            "cold_levels": [c["level"] for c in res["colds"]], "cold_areas": [c["areas"] for c in res["colds"]],
+           "cold_event": [c.get("event") for c in res["colds"]],
            "page_errors": [e for c in res["colds"] for e in c["errors"]]}
     for level, rows in res["changes"].items():
         d = {}
@@ -483,6 +487,26 @@ def print_table(r: dict) -> None:
     print()
 
 
+def print_browser(r: dict) -> None:
+    for name in ("app", "baseline"):
+        bro = r.get("browser", {}).get(name)
+        if not bro:
+            continue
+        if "error" in bro:
+            print(f"{name}: browser phase failed: {bro['error'][:600]}")
+            continue
+        for lv, ms, n in zip(bro["cold_levels"], bro["cold_painted_ms"], bro["cold_areas"]):
+            print(f"{name} {lv}: map drawn after navigation (cold) {ms:,.0f} ms painted, {n} areas")
+        for lv in ("level2", "level1"):
+            for kind, v in (bro.get(lv) or {}).items():
+                if "redraw_painted_ms_median" in v:
+                    print(f"{name} {lv} {kind:8s}: redrawn, median {v['redraw_painted_ms_median']:,.0f} ms painted "
+                          f"(max {v['redraw_painted_ms_max']:,.0f}, afterplot {v['redraw_afterplot_ms_median']:,.0f},"
+                          f" n={v['n']})")
+                else:
+                    print(f"{name} {lv} {kind:8s}: {v}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Observatorio benchmark: app vs naive baseline")
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("OBS_DATA_DIR") or ROOT / "data" / "processed"))
@@ -497,8 +521,17 @@ def main() -> None:
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--skip-baseline", action="store_true")
-    ap.add_argument("--out", type=Path, default=BENCH / "results.json")
+    ap.add_argument("--browser-only", action="store_true",
+                    help="only the browser phase (cold draw at level 2 and 1, filter changes -> redraw), ~2 min; "
+                         "the app only unless --with-baseline; writes bench/results_browser.json unless --out")
+    ap.add_argument("--with-baseline", action="store_true", help="with --browser-only: the baseline's page too")
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
+    if args.browser_only:
+        args.skip_build = args.skip_scale = True
+        args.skip_baseline = not args.with_baseline
+    if args.out is None:
+        args.out = BENCH / ("results_browser.json" if args.browser_only else "results.json")
 
     data_dir = args.data.resolve()
     if not (data_dir / "units.parquet").is_file() or not (data_dir / "facts.parquet").is_file():
@@ -538,7 +571,9 @@ def main() -> None:
                         res = browser_phase(b, srv, spec, "/", None, 1, prefer)
                 except Exception as exc:   # report, and capture templates without timing so the rest can run
                     log(f"{spec['name']}: browser phase failed: {exc!r}"[:400])
-                    r["browser"][spec["name"]] = {"error": repr(exc)[:1000]}
+                    r["browser"][spec["name"]] = {"error": repr(exc)[:3000]}
+                    if args.browser_only:
+                        continue
                     ctx, page, rec, _ = br.open_view(b, srv.base + (app_urls["level2"] if spec is APP else "/"),
                                                      timeout_ms=600000)
                     t, p = br.templates_of(rec)
@@ -550,43 +585,44 @@ def main() -> None:
                     r["browser"][spec["name"] + "_raw"] = {"changes": res["changes"], "colds": res["colds"]}
             b.close()
 
-        r["meta"]["loadavg"].append(["replay", os.getloadavg()])
-        log(f"app: replaying {args.changes} filter changes over HTTP")
-        app_rows, bodies = replay_app(servers["app"], caps["app"], args.changes, app_urls)
-        r["replay"]["app"] = summarise_replay(app_rows)
-        r["replay"]["app"]["sequence"] = [{"level": x["level"], "kind": x["kind"], "value": x["value"]}
-                                          for x in app_rows[:30]]
-        if "baseline" in servers:
-            n = min(args.baseline_changes, len(app_rows))
-            # same views as the app (alternating levels so that both appear in a short run)
-            l2 = [x for x in app_rows if x["level"] == "level2"]
-            l1 = [x for x in app_rows if x["level"] == "level1"]
-            mixed = [x for pair in zip(l2, l1) for x in pair]
-            log(f"baseline: replaying {n} filter changes ({args.baseline_clients} clients)")
-            t0 = time.perf_counter()
-            brows = replay_baseline(servers["baseline"], caps["baseline"], mixed, n, args.baseline_clients)
-            r["replay"]["baseline"] = summarise_replay(brows, gzip_raw=True)
-            r["replay"]["baseline"]["clients"] = args.baseline_clients
-            r["replay"]["baseline"]["wall_s"] = round(time.perf_counter() - t0, 1)
+        if not args.browser_only:
+            r["meta"]["loadavg"].append(["replay", os.getloadavg()])
+            log(f"app: replaying {args.changes} filter changes over HTTP")
+            app_rows, bodies = replay_app(servers["app"], caps["app"], args.changes, app_urls)
+            r["replay"]["app"] = summarise_replay(app_rows)
+            r["replay"]["app"]["sequence"] = [{"level": x["level"], "kind": x["kind"], "value": x["value"]}
+                                              for x in app_rows[:30]]
+            if "baseline" in servers:
+                n = min(args.baseline_changes, len(app_rows))
+                # same views as the app (alternating levels so that both appear in a short run)
+                l2 = [x for x in app_rows if x["level"] == "level2"]
+                l1 = [x for x in app_rows if x["level"] == "level1"]
+                mixed = [x for pair in zip(l2, l1) for x in pair]
+                log(f"baseline: replaying {n} filter changes ({args.baseline_clients} clients)")
+                t0 = time.perf_counter()
+                brows = replay_baseline(servers["baseline"], caps["baseline"], mixed, n, args.baseline_clients)
+                r["replay"]["baseline"] = summarise_replay(brows, gzip_raw=True)
+                r["replay"]["baseline"]["clients"] = args.baseline_clients
+                r["replay"]["baseline"]["wall_s"] = round(time.perf_counter() - t0, 1)
 
-        r["meta"]["loadavg"].append(["inproc", os.getloadavg()])
-        log("app: cache-miss server time in-process")
-        r["inproc_uncached"] = inproc(data_dir, bodies[:250])   # a sample: ~0.15 s per body uncached
+            r["meta"]["loadavg"].append(["inproc", os.getloadavg()])
+            log("app: cache-miss server time in-process")
+            r["inproc_uncached"] = inproc(data_dir, bodies[:250])   # a sample: ~0.15 s per body uncached
 
-        r["meta"]["loadavg"].append(["wrk", os.getloadavg()])
-        log("throughput: wrk")
-        th = run_wrk(servers["app"].base, bodies, args.wrk_seconds, args.wrk_connections)
-        per_change = len(bodies) / max(1, len(app_rows))
-        if "requests_per_s" in th:
-            th["posts_per_change"] = round(per_change, 2)
-            th["changes_per_s"] = round(th["requests_per_s"] / per_change, 1)
-        r["throughput"]["app"] = th
-        if "baseline" in servers:
-            bb = [json.loads(p.body) for row in brows[:40] for p in row["posts"]]
-            thb = run_wrk(servers["baseline"].base, bb, min(args.wrk_seconds, 10), 4)
-            if "requests_per_s" in thb:
-                thb["changes_per_s"] = round(thb["requests_per_s"], 2)
-            r["throughput"]["baseline"] = thb
+            r["meta"]["loadavg"].append(["wrk", os.getloadavg()])
+            log("throughput: wrk")
+            th = run_wrk(servers["app"].base, bodies, args.wrk_seconds, args.wrk_connections)
+            per_change = len(bodies) / max(1, len(app_rows))
+            if "requests_per_s" in th:
+                th["posts_per_change"] = round(per_change, 2)
+                th["changes_per_s"] = round(th["requests_per_s"] / per_change, 1)
+            r["throughput"]["app"] = th
+            if "baseline" in servers:
+                bb = [json.loads(p.body) for row in brows[:40] for p in row["posts"]]
+                thb = run_wrk(servers["baseline"].base, bb, min(args.wrk_seconds, 10), 4)
+                if "requests_per_s" in thb:
+                    thb["changes_per_s"] = round(thb["requests_per_s"], 2)
+                r["throughput"]["baseline"] = thb
         for name, srv in servers.items():
             r["memory"][name] = srv.memory()
     finally:
@@ -604,6 +640,7 @@ def main() -> None:
     r["verdicts"] = verdicts(r)
     args.out.write_text(json.dumps(r, indent=1, default=str, ensure_ascii=False))
     print_table(r)
+    print_browser(r)
     log(f"wrote {args.out} in {r['meta']['bench_wall_s']} s")
 
 
