@@ -112,6 +112,15 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     except query.DataError as exc:
         log.error("OBSERVATORIO: processed data not available: %s", exc)
 
+    # Dash registers the files it may serve in `_setup_server`, which the first request of a process runs; it
+    # marks itself done before registering, so a concurrent request (the page's scripts, asked in parallel)
+    # found nothing registered and got a 404. Run it here, before any request (and before the fork).
+    try:
+        with server.test_request_context("/"):
+            app._setup_server()
+    except Exception as exc:  # pragma: no cover - then the first request runs it, as Dash does
+        log.warning("could not set up the Dash server before serving: %s", exc)
+
     csp_holder: dict[str, str] = {}
 
     @server.after_request

@@ -74,3 +74,24 @@ def test_fuzz_routes_never_500(client, raw):
     for path in ("/download/view.csv?", "/geo/level-0.json?country="):
         r = client.get(path + quote(raw, safe="=&"))
         assert r.status_code in (200, 404)
+
+
+def test_a_fresh_worker_serves_the_page_scripts_to_concurrent_requests(fixture_dir):
+    """Dash registers the files it may serve in `_setup_server`, run by the first request of each process; it
+    marks itself done *before* registering, so a second thread's request in the meantime (the page's scripts,
+    asked in parallel by the browser) skipped it and got a 404: a blank page (seen in the CSP browser test).
+    create_app now runs it before serving. Here a request arrives while the first one is still setting up."""
+    import re
+
+    import app as app_module
+    s = Settings(data_dir=fixture_dir, debug=False, redis_url=None, frame_ancestors="'self'",
+                 cache_timeout=60, host="127.0.0.1", port=0)
+    page = app_module.create_app(s).server.test_client().get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="(/_dash-component-suites/[^"]+)"', page)
+    assert len(scripts) >= 5
+    fresh = app_module.create_app(s)
+    fresh._got_first_request["setup_server"] = True     # another thread's first request has begun the set-up
+    client = fresh.server.test_client()
+    for src in scripts:
+        r = client.get(src)
+        assert r.status_code == 200 and "javascript" in r.headers["Content-Type"], src
