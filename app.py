@@ -85,6 +85,25 @@ def malformed_callback(app: dash.Dash, body: object) -> str | None:
     return None
 
 
+_REGISTERED: list = []   # what `dash.callback` registered at import: (callback map, callback list, inline scripts)
+
+
+def _hand_over_callbacks() -> None:
+    """Dash moves the callbacks registered with `dash.callback` into the first app that sets up its server and
+    empties the global registry. Give every app this process creates the same callbacks (the tests create
+    several; import-time registration data, never request state)."""
+    from dash import _callback
+
+    if not _REGISTERED:
+        _REGISTERED.append((dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST),
+                            list(_callback.GLOBAL_INLINE_SCRIPTS)))
+    cmap, clist, scripts = _REGISTERED[0]
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_CALLBACK_MAP.update(cmap)
+    _callback.GLOBAL_CALLBACK_LIST[:] = clist
+    _callback.GLOBAL_INLINE_SCRIPTS[:] = scripts
+
+
 def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     query.set_default_data_dir(settings.data_dir)
     app = dash.Dash(
@@ -115,6 +134,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     # Dash registers the files it may serve in `_setup_server`, which the first request of a process runs; it
     # marks itself done before registering, so a concurrent request (the page's scripts, asked in parallel)
     # found nothing registered and got a 404. Run it here, before any request (and before the fork).
+    _hand_over_callbacks()
     try:
         with server.test_request_context("/"):
             app._setup_server()
