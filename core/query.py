@@ -126,9 +126,13 @@ def get_dataset(data_dir: str | Path | None = None) -> Dataset:
         else:
             from settings import SETTINGS
             data_dir = SETTINGS.data_dir
+    ds = _DATASETS.get(data_dir)          # fast path: the folder exactly as asked before (no filesystem call)
+    if ds is not None:
+        return ds
     key = Path(data_dir).resolve()
     ds = _DATASETS.get(key)
     if ds is not None:
+        _DATASETS[data_dir] = ds
         return ds
     with _LOCK:
         ds = _DATASETS.get(key)
