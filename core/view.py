@@ -122,10 +122,14 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
     region = query.region_series(ds, state.offense, state.sex, state.age, m)
     if place is not None:
         add(ds.name(place), query.unit_series(ds, place, state.offense, state.sex, state.age, m))
-        ctry = ds.unit(place)["country"]
-        if ctry != place:
-            add(ds.name(ctry), query.unit_series(ds, ctry, state.offense, state.sex, state.age, m))
-        add(t("region_series", lang), region, "sources")
+        if m == "count":   # totals of bigger areas are not comparable with the place's count: its line alone
+            if lines:
+                notes.append(t("series_counts_alone", lang, place=ds.name(place)))
+        else:
+            ctry = ds.unit(place)["country"]
+            if ctry != place:
+                add(ds.name(ctry), query.unit_series(ds, ctry, state.offense, state.sex, state.age, m))
+            add(t("region_series", lang), region, "sources")
         if not lines:
             notes.append(t("series_empty", lang))
     else:
@@ -133,7 +137,9 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
             add(ds.name(c), query.unit_series(ds, c, state.offense, state.sex, state.age, m))
         if not region.empty:
             add(t("region_series", lang), region, "sources")
-    if region.empty:
+    if place is not None and m == "count":
+        pass   # no regional line to explain
+    elif region.empty:
         notes.append(t("region_missing", lang))
     else:
         all_years = set(ds.avail.loc[(ds.avail["offense"] == state.offense) & (ds.avail["level"] == 0)

@@ -107,3 +107,16 @@ def test_one_callback_per_filter_change(cb, fixture_dir):
     out2 = cb.update_view("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en", "CRI", 1, "homicide", 2022,
                           "total", "total", "rate", None, meta)
     assert isinstance(out2[n_head], Patch)
+
+
+def test_trend_with_counts_shows_the_place_alone(cb):
+    """Counts of a place beside the far larger country/region totals flatten its line: the trend shows the
+    place alone and says why; with rates the comparison lines stay."""
+    store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&measure=count&lang=en")[-1]
+    assert store["state"]["measure"] == "count"
+    fig, notes = cb.update_series(store)
+    assert [t["name"] for t in fig["data"] if t.get("mode") != "text"] == ["San José"]
+    assert any("San José alone" in n.children for n in notes)
+    store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&measure=rate&lang=en")[-1]
+    fig, notes = cb.update_series(store)
+    assert [t["name"] for t in fig["data"]][:3] == ["San José", "Costa Rica", "Region"]
