@@ -181,7 +181,8 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
         {"type": "choroplethmap", "name": "nodata", "geojson": geo_url, "featureidkey": "id",
          "locations": payload["missing"], "z": [0] * len(payload["missing"]),
          "colorscale": [[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], "showscale": False,
-         "marker": {"line": {"width": 0.6, "color": "#ffffff"}, "opacity": 1},
+         # no outline on the grey areas: drawing 1,300 outlines cost ~400 ms per redraw (software WebGL)
+         "marker": {"line": {"width": 0, "color": "#ffffff"}, "opacity": 1},
          "hovertemplate": nodata_tpl},
         {"type": "choroplethmap", "name": "data", "geojson": geo_url, "featureidkey": "id",
          "locations": payload["ids"], "z": payload["z"], "hovertext": payload["hovertext"],
@@ -196,10 +197,11 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
     ]
     layers = [{"sourcetype": "geojson", "source": land_url, "type": "fill", "color": LAND_COLOR,
                "below": "traces"}]
-    for i, url in enumerate(outline_urls):
-        layers.append({"sourcetype": "geojson", "source": url, "type": "line",
-                       "color": BORDER_COLOR if i == len(outline_urls) - 1 else "#8a8a8a",
-                       "line": {"width": 1.6 if i == len(outline_urls) - 1 else 0.8}})
+    # only the outermost outline (the country borders): the intermediate one (departments under a level-2 map)
+    # cost ~35% of every draw and redraw in Chromium (bench/, docs/PERFORMANCE.md)
+    for url in outline_urls[-1:]:
+        layers.append({"sourcetype": "geojson", "source": url, "type": "line", "color": BORDER_COLOR,
+                       "line": {"width": 1.6}})
     layout = {
         "map": {"style": "white-bg", "center": payload["view"]["center"], "zoom": payload["view"]["zoom"],
                 "layers": layers},
