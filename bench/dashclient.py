@@ -36,6 +36,7 @@ class Post:
     encoding: str
     up_bytes: int           # request body
     raw: bytes | None = None   # the decoded body, when the client keeps it
+    cache: str = ""            # X-Obs-Cache of the answer: "hit" (the whole answer from the response cache), "miss"
 
 
 @dataclass
@@ -79,7 +80,7 @@ class DashClient:
         if r.status_code == 200:
             self.apply(json.loads(raw))
         return Post(output, data, r.status_code, dt, len(raw), len(wire), enc or "identity", len(data),
-                    raw if self.keep_raw else None)
+                    raw if self.keep_raw else None, r.headers.get("X-Obs-Cache", ""))
 
     def apply(self, resp: dict) -> None:
         for cid, props in (resp.get("response") or {}).items():

@@ -279,7 +279,7 @@ def summarise_replay(rows: list[dict], gzip_raw: bool = False) -> dict:
             wire = [sum(p.wire_bytes for p in r["posts"]) for r in kr]
             raw = [sum(p.raw_bytes for p in r["posts"]) for r in kr]
             up = [sum(p.up_bytes for p in r["posts"]) for r in kr]
-            mp = [p for r in kr for p in r["posts"] if p.output.startswith("..map.figure") or p.output == "map.figure"]
+            mp = [p for r in kr for p in r["posts"] if _has_map(p.output)]
             e = {"n": len(kr), "wire_kb_median": round(statistics.median(wire) / 1024, 2),
                  "raw_kb_median": round(statistics.median(raw) / 1024, 2),
                  "up_kb_median": round(statistics.median(up) / 1024, 2),
@@ -289,7 +289,9 @@ def summarise_replay(rows: list[dict], gzip_raw: bool = False) -> dict:
                  "change_time": stats_ms([sum(p.seconds for p in r["posts"]) for r in kr]),
                  "map_post_time": stats_ms([p.seconds for p in mp]),
                  "posts_per_change": round(statistics.mean(len(r["posts"]) for r in kr), 2),
-                 "errors": sum(1 for r in kr for p in r["posts"] if p.status not in (200, 204))}
+                 "errors": sum(1 for r in kr for p in r["posts"] if p.status not in (200, 204)),
+                 "response_cache_hits": sum(1 for r in kr for p in r["posts"] if p.cache == "hit"),
+                 "posts": sum(len(r["posts"]) for r in kr)}
             if gzip_raw:   # the baseline does not compress: what gzip would make of its bodies (a sample)
                 sample = [r for r in kr if all(p.raw is not None for p in r["posts"])]
                 if sample:
@@ -305,6 +307,11 @@ def summarise_replay(rows: list[dict], gzip_raw: bool = False) -> dict:
     out["per_callback"] = {k: stats_ms(v) for k, v in by_out.items()}
     out["all_changes"] = stats_ms([sum(p.seconds for p in r["posts"]) for r in rows])
     return out
+
+
+def _has_map(output: str) -> bool:
+    """The POST that carries the map figure: the app's view callback (one per change), the baseline's map."""
+    return output == "map.figure" or output.startswith("..map.figure") or "...map.figure..." in output
 
 
 def _short(output: str) -> str:
@@ -435,14 +442,20 @@ def verdicts(r: dict) -> list[dict]:
             ">=", "x")
         add("bytes ratio baseline raw (as it serves) / app gzip", b2["wire_kb_median"] / a2["wire_kb_median"],
             T["bytes_ratio"], ">=", "x")
-        add("server p95 per change (whole chain, HTTP, cache as deployed)", a2["change_time"]["p95_ms"], T["p95_ms"],
-            "<=", "ms")
-        add("server p95, map callback (HTTP)", a2["map_post_time"]["p95_ms"], T["p95_ms"], "<=", "ms")
+        add("server p95 per change, first time a view is asked (HTTP, response-cache miss)",
+            a2["change_time"]["p95_ms"], T["p95_ms"], "<=", "ms",
+            f"{a2.get('response_cache_hits', 0)} of {a2.get('posts', 0)} POSTs were hits")
+        r2 = r.get("replay", {}).get("app_repeat", {}).get("level2", {}).get("all", {})
+        if r2:
+            add("server p95 per change, repeated views (HTTP, response cache as deployed)",
+                r2["change_time"]["p95_ms"], T["p95_ms"], "<=", "ms",
+                f"{r2.get('response_cache_hits', 0)} of {r2.get('posts', 0)} POSTs were hits")
         add("speed ratio baseline/app (median, whole chain)",
             b2["change_time"]["median_ms"] / a2["change_time"]["median_ms"], T["speed_ratio"], ">=", "x")
     ip = r.get("inproc_uncached", {})
-    if isinstance(ip, dict) and "map" in ip:
-        add("server p95, map callback, cache miss (in-process)", ip["map"]["p95_ms"], T["p95_ms"], "<=", "ms")
+    ipv = ip.get("url") or ip.get("map") if isinstance(ip, dict) else None
+    if ipv:
+        add("server p95 per change, no cache at all (in-process)", ipv["p95_ms"], T["p95_ms"], "<=", "ms")
     bro = r.get("browser", {}).get("app", {})
     if bro and "cold_painted_ms" not in bro:   # the browser phase failed: say so instead of crashing
         add("map drawn after navigation (cold, worst drawn)", None, T["drawn_ms"], "<=", "ms",
@@ -592,6 +605,10 @@ def main() -> None:
             r["replay"]["app"] = summarise_replay(app_rows)
             r["replay"]["app"]["sequence"] = [{"level": x["level"], "kind": x["kind"], "value": x["value"]}
                                               for x in app_rows[:30]]
+            # the same changes again: views this server has answered before (the response cache as deployed)
+            log("app: the same filter changes again (repeated views)")
+            again, _ = replay_app(servers["app"], caps["app"], args.changes, app_urls)
+            r["replay"]["app_repeat"] = summarise_replay(again)
             if "baseline" in servers:
                 n = min(args.baseline_changes, len(app_rows))
                 # same views as the app (alternating levels so that both appear in a short run)
