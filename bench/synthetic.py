@@ -215,9 +215,11 @@ def _app_path(units_path: Path, facts: pd.DataFrame, combos, reps: int) -> dict:
         rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         it = iter(combos * 1000)
 
+        uncached = getattr(query.map_table, "__wrapped__", query.map_table)   # the query itself, not its memo
+
         def q():
             o, y, s, a = next(it)
-            return query.map_table(ds, 2, None, o, y, s, a, "count")
+            return uncached(ds, 2, None, o, y, s, a, "count")
         res = _timeit(q, reps)
         return res | {"load_s": round(load_s, 1), "peak_rss_gb_after_load": round(rss1 / 1e6, 2),
                       "peak_rss_growth_gb": round((rss1 - rss0) / 1e6, 2),

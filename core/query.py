@@ -185,6 +185,16 @@ def _floats(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+def _plain_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects: the per-change filters, takes and reindexes on pyarrow-backed strings
+    cost several times more than on object arrays at this size (measured: bench/, docs/PERFORMANCE.md)."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_string_dtype(out[c].dtype) and out[c].dtype != object:
+            out[c] = out[c].astype(object)
+    return out
+
+
 def _load(data_dir: Path) -> Dataset:
     import geopandas as gpd
 
@@ -237,7 +247,7 @@ def _load(data_dir: Path) -> Dataset:
     prio = src[["source_id", "priority"]]
 
     # ---- best values ----
-    v = _best_values(units, prio, facts, pop)
+    v = _plain_strings(_best_values(units, prio, facts, pop))
 
     by_key = {k: g.reset_index(drop=True) for k, g in v.groupby(["level", "offense", "sex", "age_group"], sort=False)}
 
@@ -304,6 +314,38 @@ def _build_geo(gunits, countries: list[str]) -> dict:
 # ---------------------------------------------------------------------------------------------------
 # Queries
 # ---------------------------------------------------------------------------------------------------
+def frame_memo(maxsize: int = 512):
+    """Memoise a pure query `fn(ds, *hashable args) -> DataFrame` in this process (bounded, least recently used
+    first out). One filter change asks for the same table from several panels; a DataFrame is not worth a trip
+    through Redis. Each caller gets its own copy (callers may add columns). Results of pure functions of the
+    immutable dataset only: no request or user state."""
+    from collections import OrderedDict
+    from functools import wraps
+
+    def deco(fn):
+        store: OrderedDict = OrderedDict()
+        lock = threading.Lock()
+
+        @wraps(fn)
+        def wrapper(ds, *args, **kwargs):
+            key = (id(ds), ds.version, str(ds.data_dir), args, tuple(sorted(kwargs.items())))
+            with lock:
+                hit = store.get(key)
+                if hit is not None:
+                    store.move_to_end(key)
+            if hit is None:
+                hit = fn(ds, *args, **kwargs)
+                with lock:
+                    store[key] = hit
+                    while len(store) > maxsize:
+                        store.popitem(last=False)
+            return hit.copy() if isinstance(hit, pd.DataFrame) else hit
+
+        wrapper.cache_clear = store.clear   # type: ignore[attr-defined]
+        return wrapper
+    return deco
+
+
 def geo_scope(level: int, country: str) -> str:
     """Which GeoJSON a map at `level` for `country` uses: level 0 is always the whole region."""
     return REGION if level == 0 else country
@@ -339,6 +381,7 @@ def _slice(ds: Dataset, level: int, offense: str, sex: str, age: str) -> pd.Data
     return ds.by_key.get((level, offense, sex, age), ds.values.iloc[0:0])
 
 
+@frame_memo()
 def map_table(ds: Dataset, level: int, focus: str | None, offense: str, year: int, sex: str, age: str,
               measure: str) -> pd.DataFrame:
     """One row per unit in scope (units without data included, value NaN), sorted by rank then name.
@@ -388,6 +431,7 @@ def unit_value(ds: Dataset, unit_id: str, offense: str, year: int, sex: str, age
     return row.iloc[0].to_dict()
 
 
+@frame_memo(2048)
 def unit_series(ds: Dataset, unit_id: str, offense: str, sex: str, age: str, measure: str) -> pd.DataFrame:
     """year, value, source for one unit, years with a value only, ascending."""
     u = ds.unit(unit_id)
@@ -403,6 +447,7 @@ def unit_series(ds: Dataset, unit_id: str, offense: str, sex: str, age: str, mea
 MISSION_COUNTRIES = ("BLZ", "CRI", "DOM", "SLV", "GTM", "HND")
 
 
+@frame_memo()
 def region_series(ds: Dataset, offense: str, sex: str, age: str, measure: str) -> pd.DataFrame:
     """Regional figure per year, only where it can be honestly aggregated: every mission country (and every
     country of the data if none of them is present) has the value that year; neighbours without it are left out
@@ -749,7 +794,7 @@ def best_values(ds: Dataset, facts: pd.DataFrame, pop: pd.DataFrame) -> pd.DataF
     prio = pd.DataFrame({"source_id": list(ds.sources),
                          "priority": [int(r.get("priority") if r.get("priority") is not None else 999)
                                       for r in ds.sources.values()]})
-    return _best_values(ds.units, prio, facts, pop)
+    return _plain_strings(_best_values(ds.units, prio, facts, pop))
 
 
 def pinned_dataset(ds: Dataset, version_id: str) -> Dataset | None:
