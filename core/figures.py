@@ -261,8 +261,11 @@ def series_figure(lines: list[dict], *, measure: str, lang: str, separators: str
     xaxis = {"tickformat": "d", "showgrid": False, "fixedrange": True, "tickfont": {"size": 13}}
     if all_years:
         xaxis["range"] = [min(all_years) - 0.5, max(all_years) + 0.5]
-        if max(all_years) - min(all_years) <= 12:
+        span = max(all_years) - min(all_years)
+        if span <= 8:      # one tick a year only while the labels fit beside the map (they overlapped at 12)
             xaxis["dtick"] = 1
+        elif span <= 20:
+            xaxis["dtick"] = 2
     shapes = []
     if year is not None and all_years:
         shapes.append({"type": "line", "x0": year, "x1": year, "yref": "paper", "y0": 0, "y1": 1,

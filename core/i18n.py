@@ -82,10 +82,10 @@ TEXT: dict[str, dict[str, str]] = {
     "region_value_missing": {"es": "Sin cifra regional para {year}", "en": "No regional figure for {year}"},
     "region_headline_hint": {"es": "Faltan países con datos; elija un país en el mapa.",
                              "en": "Some countries have no data; choose a country on the map."},
-    "series_counts_alone": {"es": "En número de casos la tendencia muestra solo {place}: los totales del país y de "
-                                  "la región, mucho mayores, aplastarían su línea. Para comparar, elija la tasa.",
-                            "en": "With counts the trend shows {place} alone: the far larger country and regional "
-                                  "totals would flatten its line. To compare, choose the rate."},
+    "series_counts_alone": {"es": "En número de casos la tendencia muestra solo {place}: los totales de áreas mayores, "
+                                  "mucho más altos, aplastarían su línea. Para comparar, elija la tasa.",
+                            "en": "With counts the trend shows {place} alone: the far larger totals of bigger areas "
+                                  "would flatten its line. To compare, choose the rate."},
     "series_mixed": {"es": "La serie combina fuentes: {sources}.", "en": "The series combines sources: {sources}."},
     "series_empty": {"es": "Sin serie para este lugar.", "en": "No series for this place."},
     "note_invalid": {"es": "El valor «{value}» no es válido para «{param}»; se muestra {default}.",
