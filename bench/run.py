@@ -291,6 +291,10 @@ def summarise_replay(rows: list[dict], gzip_raw: bool = False) -> dict:
                  "posts_per_change": round(statistics.mean(len(r["posts"]) for r in kr), 2),
                  "errors": sum(1 for r in kr for p in r["posts"] if p.status not in (200, 204)),
                  "response_cache_hits": sum(1 for r in kr for p in r["posts"] if p.cache == "hit"),
+                 "change_time_response_cache_miss": stats_ms([sum(p.seconds for p in r["posts"]) for r in kr
+                                                              if any(p.cache == "miss" for p in r["posts"])]),
+                 "change_time_response_cache_hit": stats_ms([sum(p.seconds for p in r["posts"]) for r in kr
+                                                             if r["posts"] and all(p.cache == "hit" for p in r["posts"])]),
                  "posts": sum(len(r["posts"]) for r in kr)}
             if gzip_raw:   # the baseline does not compress: what gzip would make of its bodies (a sample)
                 sample = [r for r in kr if all(p.raw is not None for p in r["posts"])]
@@ -442,9 +446,13 @@ def verdicts(r: dict) -> list[dict]:
             ">=", "x")
         add("bytes ratio baseline raw (as it serves) / app gzip", b2["wire_kb_median"] / a2["wire_kb_median"],
             T["bytes_ratio"], ">=", "x")
-        add("server p95 per change, first time a view is asked (HTTP, response-cache miss)",
+        add("server p95 per change, all changes of the first pass (HTTP, cache as deployed)",
             a2["change_time"]["p95_ms"], T["p95_ms"], "<=", "ms",
-            f"{a2.get('response_cache_hits', 0)} of {a2.get('posts', 0)} POSTs were hits")
+            f"{a2.get('response_cache_hits', 0)} of {a2.get('posts', 0)} POSTs were response-cache hits")
+        miss = a2.get("change_time_response_cache_miss") or {}
+        if miss.get("n"):
+            add("server p95 per change, view not answered before (response-cache miss, HTTP)", miss["p95_ms"],
+                T["p95_ms"], "<=", "ms", f"n = {miss['n']}; query memo as deployed")
         r2 = r.get("replay", {}).get("app_repeat", {}).get("level2", {}).get("all", {})
         if r2:
             add("server p95 per change, repeated views (HTTP, response cache as deployed)",
