@@ -85,11 +85,13 @@ def stats_ms(secs) -> dict:
 class Server:
     """gunicorn on 127.0.0.1:<free port>; stopped by its own pid."""
 
-    def __init__(self, spec: dict, data_dir: Path, workers: int = 2, threads: int = 2):
+    def __init__(self, spec: dict, data_dir: Path, workers: int = 2, threads: int = 2, redis_url: str | None = None):
         self.spec, self.port = spec, free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, OBS_DATA_DIR=str(data_dir), OBS_DEBUG="0", PYTHONUNBUFFERED="1")
         env.pop("REDIS_URL", None)
+        if redis_url:
+            env["REDIS_URL"] = redis_url
         cmd = [sys.executable, "-m", "gunicorn", spec["target"], "--workers", str(workers), "--threads", str(threads),
                "--preload", "--no-control-socket", "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
                "--timeout", "120"]
@@ -144,6 +146,30 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def start_redis() -> dict | None:
+    """A throw-away redis-server on loopback (no persistence) for the app's shared cache, as deployed with
+    REDIS_URL: the gunicorn workers then share the response and query caches. None if not installed."""
+    exe = shutil.which("redis-server")
+    if not exe:
+        return None
+    port = free_port()
+    d = tempfile.mkdtemp(prefix="bench-redis-")
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", d, "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as c:
+                c.sendall(b"PING\r\n")
+                if c.recv(16).startswith(b"+PONG"):
+                    return {"url": f"redis://127.0.0.1:{port}/0", "proc": proc, "dir": d}
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -547,6 +573,9 @@ def main() -> None:
                          "the app only unless --with-baseline; writes bench/results_browser.json unless --out")
     ap.add_argument("--with-baseline", action="store_true", help="with --browser-only: the baseline's page too")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--no-redis", action="store_true",
+                    help="no shared cache: each gunicorn worker keeps its own (the default starts a redis-server "
+                         "on loopback and gives the app REDIS_URL, as deployed)")
     args = ap.parse_args()
     if args.browser_only:
         args.skip_build = args.skip_scale = True
@@ -573,13 +602,17 @@ def main() -> None:
     prefer: dict = {}
     servers: dict[str, Server] = {}
     caps: dict[str, dict] = {}
+    redis = None if args.no_redis else start_redis()
+    r["meta"]["app_cache"] = ("Redis on loopback, shared by the workers (REDIS_URL)" if redis else
+                              "per-worker SimpleCache (no REDIS_URL)")
     r["cold_start"], r["browser"], r["replay"], r["throughput"], r["memory"] = {}, {}, {}, {}, {}
     try:
         with sync_playwright() as pw:
             b = br.launch(pw)
             for spec in specs:
                 log(f"{spec['name']}: starting gunicorn")
-                srv = servers[spec["name"]] = Server(spec, data_dir)
+                srv = servers[spec["name"]] = Server(spec, data_dir,
+                                                     redis_url=redis["url"] if redis and spec is APP else None)
                 r["cold_start"][spec["name"]] = {"spawn_to_healthy_s": round(srv.cold_start_s, 2)}
                 log(f"{spec['name']}: healthy in {srv.cold_start_s:.2f} s; browser")
                 r["meta"]["loadavg"].append([spec["name"] + " browser", os.getloadavg()])
@@ -653,6 +686,10 @@ def main() -> None:
     finally:
         for srv in servers.values():
             srv.stop()
+        if redis:
+            redis["proc"].terminate()
+            redis["proc"].wait(timeout=10)
+            shutil.rmtree(redis["dir"], ignore_errors=True)
 
     if not args.skip_build:
         log("python -m geo.build (into a temporary folder)")
