@@ -6,9 +6,10 @@ itself after --seconds (plus the requests still in flight, each with a 60 s clie
 
 Each user (a thread with its own keep-alive session, like a browser tab) loops over actions with a think time:
 * page load: GET the page, /_dash-layout, /_dash-dependencies, then the callbacks the Dash renderer fires for a
-  first render (render_page; sync_view; every callback fed by the view store, with the values the page set);
-* filter change: sync_view with one control changed to an enabled option the server offered (year, offence,
-  sex, level or measure), then every view-store consumer with the new store (the map with its map-meta state);
+  first render (render_page, then the view callback, which returns every panel of the page);
+* filter change: the view callback with one control changed to an enabled option the server offered (year,
+  offence, sex, level or measure), with the map-meta state the browser holds: one POST (any callback that
+  still listened to the view store would be replayed after it);
 * CSV download of the current view, the GeoJSON of a level, /api/v1/facts (filtered, paginated), /healthz.
 The callback bodies are built like bench/ and tests/reliability/ build them: from /_dash-dependencies (the same
 ids/properties/order the browser sends), with the values the responses set, kept per user as the renderer does.
