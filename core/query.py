@@ -185,9 +185,15 @@ def _floats(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+PLAIN_STRINGS_MAX_ROWS = 1_000_000
+
+
 def _plain_strings(df: pd.DataFrame) -> pd.DataFrame:
     """Text columns as Python objects: the per-change filters, takes and reindexes on pyarrow-backed strings
-    cost several times more than on object arrays at this size (measured: bench/, docs/PERFORMANCE.md)."""
+    cost more than on object arrays at this size (measured: docs/PERFORMANCE.md). Above a million rows the
+    Python strings cost more memory than they save time (+4.4 GB on the 11 M-row SYNTHETIC table): kept as they are."""
+    if len(df) > PLAIN_STRINGS_MAX_ROWS:
+        return df
     out = df.copy()
     for c in out.columns:
         if pd.api.types.is_string_dtype(out[c].dtype) and out[c].dtype != object:
