@@ -21,7 +21,7 @@ from core.download import filename, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
 from web import methodology
-from web.response_cache import ResponseCache
+from web.response_cache import ResponseCache, StaticCache
 
 log = logging.getLogger("observatorio")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -168,6 +168,8 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     # Redis when REDIS_URL is set. Outermost WSGI layer: it keeps the bytes as compressed and headed.
     server.wsgi_app = ResponseCache(server.wsgi_app, cache_get, cache_set,
                                     lambda: query.get_dataset(settings.data_dir).version, callbacks.is_pure)
+    # static files (plotly.js is 4.6 MB): compressed once per process, not on every first visit
+    server.wsgi_app = StaticCache(server.wsgi_app)
 
     @server.route("/healthz")
     def healthz():

@@ -107,3 +107,36 @@ def test_a_failing_cache_is_never_the_users_problem():
     mw = ResponseCache(app, lambda k: None, lambda k, v: None, boom, lambda out: True)
     assert call(mw, body())[0] == "200 OK"
     assert app.calls == 1
+
+
+def _get(mw, path, query="", enc="gzip", extra=None):
+    out = {}
+
+    def start_response(status, headers, exc_info=None):
+        out["status"], out["headers"] = status, dict(headers)
+
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "HTTP_ACCEPT_ENCODING": enc,
+           "wsgi.input": io.BytesIO(b"")} | (extra or {})
+    body = b"".join(mw(env, start_response))
+    return out["status"], out["headers"], body
+
+
+def test_static_files_are_compressed_once_per_process():
+    from web.response_cache import StaticCache
+
+    app = App()
+    mw = StaticCache(app, max_bytes=1000)
+    a = _get(mw, "/assets/app.css", "m=1")
+    b = _get(mw, "/assets/app.css", "m=1")
+    assert app.calls == 1 and a[2] == b[2] and b[1]["X-Obs-Cache"] == "hit" and "Set-Cookie" not in b[1]
+    _get(mw, "/assets/app.css", "m=1", enc="br")          # another encoding: its own bytes
+    _get(mw, "/assets/app.css", "m=2")                    # another version
+    _get(mw, "/_dash-layout")                             # not a static file: always the app
+    _get(mw, "/_dash-layout")
+    _get(mw, "/assets/app.css", "m=1", extra={"HTTP_IF_NONE_MATCH": '"x"'})   # conditional: the app answers
+    assert app.calls == 6
+    app.status = "404 NOT FOUND"
+    _get(mw, "/assets/nope.css")
+    _get(mw, "/assets/nope.css")
+    assert app.calls == 8                                 # errors are never kept
+    assert mw.size <= 1000
