@@ -11,7 +11,7 @@ from dash.dash_table.Format import Format, Group, Scheme
 
 from core import controller, ids, query, view
 from core.cache import memo
-from core.figures import NO_DATA_COLOR, map_figure, map_patch
+from core.figures import NO_DATA_COLOR, ids_digest, map_figure, map_patch
 from core.i18n import t
 from core.numbers import symbols
 from core.viewstate import REGION, ViewState, crumbs, to_query
@@ -79,11 +79,13 @@ def update_map(store, meta):
         return no_update, no_update, no_update, no_update
     ds = _ds()
     payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
-    new_meta = {"geo_key": payload["geo_key"], "focus": payload["focus"], "view": payload["view"]}
+    missing = ids_digest(payload["missing"])   # the grey areas the browser will have
+    new_meta = {"geo_key": payload["geo_key"], "focus": payload["focus"], "view": payload["view"],
+                "missing": missing}
     uirev = payload["geo_key"] + "|" + payload["focus"]
     if isinstance(meta, dict) and meta.get("geo_key") == payload["geo_key"]:
         reframe = meta.get("focus") != payload["focus"]
-        fig = map_patch(payload, reframe=reframe)
+        fig = map_patch(payload, reframe=reframe, send_missing=meta.get("missing") != missing)
         if reframe:
             fig["layout"]["uirevision"] = uirev
     else:

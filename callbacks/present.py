@@ -190,9 +190,11 @@ def slider_for(store) -> tuple:
             {}, True, "▶", "")
 
 
-def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str | None) -> None:
+def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str | None,
+                  meta_id: str | None = None) -> None:
     """The slider's callbacks. view_store: the store that sets the slider, or None when the page's view
-    callback fills `slider_outputs` itself (the main page: one round trip per filter change)."""
+    callback fills `slider_outputs` itself (the main page: one round trip per filter change). meta_id: the
+    map-meta store of that map, told when the slider repaints the grey areas (so the next view sends them)."""
     if view_store is not None:
         callback(*slider_outputs(prefix), Input(view_store, "data"), prevent_initial_call=True)(slider_for)
 
@@ -242,15 +244,21 @@ def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str | No
         Input(f"{prefix}-slider", "value"), Input(f"{prefix}-years", "data"), prevent_initial_call=True,
     )
 
+    meta_out = [Output(meta_id, "data", allow_duplicate=True), State(meta_id, "data")] if meta_id else []
+
     @callback(
         Output(map_id, "figure", allow_duplicate=True), Output(legend_id, "children", allow_duplicate=True),
         Output(f"{prefix}-badge", "children"),
-        Input(f"{prefix}-req", "data"), prevent_initial_call=True,
+        *meta_out[:1],
+        Input(f"{prefix}-req", "data"), *meta_out[1:], prevent_initial_call=True,
     )
-    def show_year_req(req):
-        if not isinstance(req, dict):
-            return no_update, no_update, no_update
-        return show_year(req.get("year"), req.get("info"))
+    def show_year_req(req, meta=None):
+        out = show_year(req.get("year"), req.get("info")) if isinstance(req, dict) else (no_update,) * 3
+        if not meta_id:
+            return out
+        if out[0] is no_update or not isinstance(meta, dict):
+            return (*out, no_update)
+        return (*out, dict(meta, missing=None))   # the grey areas are now the slider year's
 
     def show_year(value, info):
         """The map of the slider's year with the classes fixed over all years."""
@@ -269,7 +277,7 @@ def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str | No
         return patch, legend_children(payload), badge
 
 
-register_anim(P.MAIN_ANIM, ids.MAP, ids.LEGEND, None)   # callbacks.main.update_view fills the main slider
+register_anim(P.MAIN_ANIM, ids.MAP, ids.LEGEND, None, ids.MAP_META)   # callbacks.main.update_view fills the slider
 register_anim(P.PR_ANIM, P.PR_MAP, P.PR_LEGEND, P.PR_VIEW)
 
 

@@ -217,11 +217,20 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
     return {"data": data, "layout": layout}
 
 
-def map_patch(payload: dict, *, reframe: bool) -> Patch:
-    """Only the values (and framing when the focus changed): no GeoJSON, no layout rebuild."""
+def ids_digest(ids: list[str]) -> str:
+    """A short digest of a list of unit ids (what the browser already has, kept in the map-meta store)."""
+    import hashlib
+
+    return hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:16]
+
+
+def map_patch(payload: dict, *, reframe: bool, send_missing: bool = True) -> Patch:
+    """Only the values (and framing when the focus changed): no GeoJSON, no layout rebuild. send_missing=False
+    leaves the grey no-data areas as the browser has them (their ids were ~3 KB gzipped of every change)."""
     p = Patch()
-    p["data"][0]["locations"] = payload["missing"]
-    p["data"][0]["z"] = [0] * len(payload["missing"])
+    if send_missing:
+        p["data"][0]["locations"] = payload["missing"]
+        p["data"][0]["z"] = [0] * len(payload["missing"])
     p["data"][1]["locations"] = payload["ids"]
     p["data"][1]["z"] = payload["z"]
     p["data"][1]["hovertext"] = payload["hovertext"]

@@ -120,3 +120,50 @@ def test_trend_with_counts_shows_the_place_alone(cb):
     store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&measure=rate&lang=en")[-1]
     fig, notes = cb.update_series(store)
     assert [t["name"] for t in fig["data"]][:3] == ["San José", "Costa Rica", "Region"]
+
+
+def _ops(patch) -> list[tuple]:
+    return [tuple(op["location"]) for op in patch.to_plotly_json()["operations"]]
+
+
+def test_grey_areas_are_sent_only_when_they_change(cb):
+    """The ids of the no-data areas (most of a level-2 map) travel only when they differ from what the browser
+    has (map-meta 'missing'); the year slider, which repaints them, clears that key."""
+    store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CRI")[-1]
+    fig, meta, _, _ = cb.update_map(store, None)
+    assert isinstance(fig, dict) and meta["missing"]
+    patch, meta2, _, _ = cb.update_map(store, meta)                      # the same grey areas
+    assert ("data", 0, "locations") not in _ops(patch) and ("data", 1, "z") in _ops(patch)
+    assert meta2["missing"] == meta["missing"]
+    patch, _, _, _ = cb.update_map(store, dict(meta, missing=None))     # unknown (after the slider): resend
+    assert ("data", 0, "locations") in _ops(patch)
+    patch, _, _, _ = cb.update_map(store, dict(meta, missing="0" * 16))  # other grey areas: resend
+    assert ("data", 0, "locations") in _ops(patch)
+
+
+def test_year_slider_clears_the_grey_areas_key(fixture_dir):
+    from tests.reliability.conftest import make_app
+
+    client = make_app(fixture_dir).server.test_client()
+    query.set_default_data_dir(fixture_dir)
+    dep = next(d for d in client.get("/_dash-dependencies").json
+               if any(i["id"] == "anim-req" for i in d["inputs"]))
+    assert "map-meta.data" in dep["output"]
+    ds = query.get_dataset(fixture_dir)
+    from core import controller
+    st = controller.sync(ds, None, "?country=CRI&level=1&year=2023").state
+    from core import animation
+    years = animation.years_with_data(ds, st)
+    assert len(years) >= 2
+    names = dep["output"][2:-2].split("...")
+    body = {"output": dep["output"],
+            "outputs": [dict(zip(("id", "property"), n.rsplit(".", 1))) for n in names],
+            "inputs": [dict(dep["inputs"][0], value={"year": years[0], "info": {"years": years,
+                                                                             "state": st.to_dict()}})],
+            "state": [dict(dep["state"][0], value={"geo_key": "g", "focus": "f", "missing": "abc"})],
+            "changedPropIds": ["anim-req.data"]}
+    r = client.post("/_dash-update-component", json=body)
+    assert r.status_code == 200, r.data[:300]
+    resp = r.json["response"]
+    assert resp["map-meta"]["data"] == {"geo_key": "g", "focus": "f", "missing": None}
+    assert resp["map"]["figure"]["__dash_patch_update"]

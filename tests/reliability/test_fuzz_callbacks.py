@@ -74,14 +74,14 @@ def test_sync_view_with_any_values(client, callbacks, values, changed, qs) -> No
        st.sampled_from(["anim-req", "pr-anim-req", "embed-code"]), json_value)
 def test_stores_from_the_browser_with_any_value(client, callbacks, store, which, other) -> None:
     """The callbacks that take a store back from the browser: the year slider's request (main and presenter
-    map) and the embed dialog (the view store as State)."""
+    map; the main one also gets the map-meta store) and the embed dialog (the view store as State)."""
     fuzz_count("callback stores from the browser")
     if which == "embed-code":
         dep = _dep(callbacks, "embed-code.value")
         values = [True, other, store]
     else:
         dep = next(d for d in callbacks.values() if any(i["id"] == which for i in d["inputs"]))
-        values = [{"year": other, "info": store} if isinstance(store, dict) else store]
+        values = [{"year": other, "info": store} if isinstance(store, dict) else store, other]   # + map meta
     r = post(client, body_for(dep, values))
     assert r.status_code in (200, 204)
 
