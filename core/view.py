@@ -46,11 +46,19 @@ def _source_labels(ds: query.Dataset, ids) -> dict[str, str]:
 
 
 def _table(ds: query.Dataset, state: ViewState) -> tuple[str | None, pd.DataFrame]:
+    """The focus and the annotated table of a view (map, ranking, footer and headline all ask for it)."""
+    focus = query.focus_of(ds, state.level, state.country, state.unit)
+    return focus, _annotated(ds, state.level, focus, state.offense, state.year or 0, state.sex, state.age,
+                             state.measure, state.pool)
+
+
+@query.frame_memo()
+def _annotated(ds: query.Dataset, level: int, focus: str | None, offense: str, year: int, sex: str, age: str,
+               measure: str, pool: int) -> pd.DataFrame:
     from core import smallnum   # small numbers flagged, ties, pool=3 (issue 5)
 
-    focus = query.focus_of(ds, state.level, state.country, state.unit)
-    return focus, smallnum.annotate(ds, state, query.map_table(ds, state.level, focus, state.offense, state.year or 0,
-                                                               state.sex, state.age, state.measure))
+    state = ViewState(level=level, offense=offense, year=year, sex=sex, age=age, measure=measure, pool=pool)
+    return smallnum.annotate(ds, state, query.map_table(ds, level, focus, offense, year, sex, age, measure))
 
 
 def area_name(ds: query.Dataset, focus: str | None, lang: str) -> str:
