@@ -21,19 +21,18 @@ import argparse
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.local_services import free_port, start_gunicorn, stop  # noqa: E402
 UPDATE = "/_dash-update-component"
 CONTROLS = ["ctl-year", "ctl-offense", "ctl-sex", "ctl-level", "ctl-measure"]
 START_SEARCHES = ["", "?country=region&level=1&lang=es", "?country=region&level=0&lang=en",
@@ -45,41 +44,10 @@ KEEP_ALIVE = "5"
 ACTIONS = [("page", 2), ("filter", 6), ("csv", 1), ("geojson", 1), ("api", 1), ("healthz", 1)]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(data_dir: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ, OBS_DATA_DIR=str(data_dir), OBS_DEBUG="0", PYTHONUNBUFFERED="1")
-    env.pop("REDIS_URL", None)
-    cmd = [sys.executable, "-m", "gunicorn", "app:server", "--workers", str(workers), "--threads", str(threads),
-           "--preload", "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-           "--timeout", "120", "--backlog", "256", "--keep-alive", KEEP_ALIVE]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("gunicorn exited at start")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.3)
-    stop_server(proc)
-    raise RuntimeError("gunicorn did not become healthy in 120 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """The app as in the Procfile (keep-alive included), with a deeper backlog for 50 users."""
+    return start_gunicorn(data_dir, port, workers, threads, timeout_s=120,
+                          extra_args=("--timeout", "120", "--backlog", "256", "--keep-alive", KEEP_ALIVE))
 
 
 def _names(output: str) -> list[tuple[str, str]]:
@@ -294,7 +262,7 @@ def run(users: int = 50, seconds: float = 60, workers: int = 2, threads: int = 2
         return fig
     finally:
         if proc is not None:
-            stop_server(proc)
+            stop(proc)
 
 
 def main(argv: list[str] | None = None) -> int:

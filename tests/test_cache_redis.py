@@ -8,49 +8,27 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from scripts.local_services import start_redis, stop_redis
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def redis_server(tmp_path):
-    exe = shutil.which("redis-server")
-    assert exe, "redis-server is not installed (scripts/test.sh installs the Debian package)"
+    """A real redis-server on loopback (scripts/local_services.py), with a client to look inside it."""
     import redis
 
-    port = _free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_timeout=1)
-    deadline = time.time() + 15
-    while True:
-        try:
-            if client.ping():
-                break
-        except redis.exceptions.ConnectionError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-    yield {"url": url, "proc": proc, "client": client}
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=10)
+    server = start_redis(tmp_path)
+    assert server, "redis-server is not installed (scripts/test.sh installs the Debian package)"
+    client = redis.Redis.from_url(server["url"], socket_timeout=1)
+    yield server | {"client": client}
+    stop_redis(server)
 
 
 @pytest.fixture

@@ -34,6 +34,26 @@ KEPT_HEADERS = {"content-type", "content-encoding", "vary", "content-security-po
                 "referrer-policy", "x-frame-options"}
 
 
+def call_and_collect(app: Callable, environ: dict, start_response: Callable,
+                     extra_headers: list | None = None) -> tuple[str, list, bytes]:
+    """Run the WSGI `app`, passing its status and headers (plus `extra_headers`) on to `start_response`, and
+    return (status, headers, whole body) so that the caller can keep them."""
+    captured: dict = {"status": "", "headers": []}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return start_response(status, headers + (extra_headers or []), exc_info)
+
+    chunks = app(environ, capture)
+    try:
+        payload = b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return captured["status"], captured["headers"], payload
+
+
 class ResponseCache:
     """WSGI middleware. `get(key)` / `set(key, value)` reach the cache (core.cache.cache_get / cache_set: they
     never raise); `version()` the data version (part of every key); `cacheable(output)` says whether the
@@ -67,23 +87,9 @@ class ResponseCache:
             start_response(status, headers + [("Content-Length", str(len(payload))), ("X-Obs-Cache", "hit")])
             return [payload]
 
-        captured: dict = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers + [("X-Obs-Cache", "miss")], exc_info) if exc_info is None \
-                else start_response(status, headers, exc_info)
-
-        chunks = self.app(environ, capture)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        if captured.get("status", "").startswith("200") and len(payload) <= MAX_ANSWER:
-            headers = [(k, v) for k, v in captured["headers"] if k.lower() in KEPT_HEADERS]
-            self.set(key, (captured["status"], headers, payload))
+        status, headers, payload = call_and_collect(self.app, environ, start_response, [("X-Obs-Cache", "miss")])
+        if status.startswith("200") and len(payload) <= MAX_ANSWER:
+            self.set(key, (status, [(k, v) for k, v in headers if k.lower() in KEPT_HEADERS], payload))
         return [payload]
 
     def _key(self, body: bytes, environ: dict) -> str | None:
@@ -136,23 +142,11 @@ class StaticCache:
             status, headers, payload = hit
             start_response(status, headers + [("X-Obs-Cache", "hit")])
             return [payload]
-        captured: dict = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        chunks = self.app(environ, capture)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        if captured.get("status", "").startswith("200"):
-            headers = [(k, v) for k, v in captured["headers"] if k.lower() != "set-cookie"]
+        status, headers, payload = call_and_collect(self.app, environ, start_response)
+        if status.startswith("200"):
+            kept = [(k, v) for k, v in headers if k.lower() != "set-cookie"]
             with self.lock:
                 if self.size + len(payload) <= self.max_bytes and key not in self.store:
-                    self.store[key] = (captured["status"], headers, payload)
+                    self.store[key] = (status, kept, payload)
                     self.size += len(payload)
         return [payload]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_server
+from tests.e2e.conftest import ROOT, served_chromium
 
 SHOTS = [
     ("present-region-1280x720.png", "/?view=present&deck=homicidio-region&slide=1"),
@@ -16,26 +16,17 @@ SHOTS = [
 
 
 def main(data_dir: Path) -> None:
-    from playwright.sync_api import sync_playwright
     out = ROOT / "docs" / "screenshots"
-    port = free_port()
-    proc = start_server(data_dir, port)
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            pg = b.new_page(viewport={"width": 1280, "height": 720})
-            for name, path in SHOTS:
-                pg.goto(f"http://127.0.0.1:{port}{path}")
-                pg.wait_for_function("document.querySelector('#pr-value') && "
-                                     "document.querySelector('#pr-value').textContent.length > 0", timeout=60000)
-                pg.wait_for_selector("#pr-map .js-plotly-plot canvas", timeout=60000)
-                pg.wait_for_timeout(2500)   # map tiles are local: let MapLibre draw
-                pg.screenshot(path=str(out / name))
-                print("wrote", out / name)
-            b.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served_chromium(data_dir) as (base, b):
+        pg = b.new_page(viewport={"width": 1280, "height": 720})
+        for name, path in SHOTS:
+            pg.goto(f"{base}{path}")
+            pg.wait_for_function("document.querySelector('#pr-value') && "
+                                 "document.querySelector('#pr-value').textContent.length > 0", timeout=60000)
+            pg.wait_for_selector("#pr-map .js-plotly-plot canvas", timeout=60000)
+            pg.wait_for_timeout(2500)   # map tiles are local: let MapLibre draw
+            pg.screenshot(path=str(out / name))
+            print("wrote", out / name)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_server
+from tests.e2e.conftest import ROOT, served_chromium
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWS = [
@@ -23,30 +22,22 @@ VIEWS = [
 
 def main(data_dir: Path) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    proc = start_server(data_dir, port)
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for name, path, (w, h), mobile in VIEWS:
-                ctx = b.new_context(viewport={"width": w, "height": h}, is_mobile=bool(mobile),
-                                    has_touch=bool(mobile), device_scale_factor=1)
-                pg = ctx.new_page()
-                pg.goto(f"http://127.0.0.1:{port}{path}")
-                pg.wait_for_function("() => { const g = document.querySelector('#map .js-plotly-plot');"
-                                     " return g && g.data && g.data.length === 3; }", timeout=30000)
-                pg.wait_for_timeout(2500)
-                if mobile == "drawer":
-                    pg.click("#filters-open")
-                    pg.wait_for_timeout(600)
-                pg.screenshot(path=str(OUT / name), full_page=mobile is not True and mobile != "drawer" and False)
-                if mobile is True:
-                    pg.screenshot(path=str(OUT / name.replace(".png", "-full.png")), full_page=True)
-                ctx.close()
-            b.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served_chromium(data_dir) as (base, b):
+        for name, path, (w, h), mobile in VIEWS:
+            ctx = b.new_context(viewport={"width": w, "height": h}, is_mobile=bool(mobile),
+                                has_touch=bool(mobile), device_scale_factor=1)
+            pg = ctx.new_page()
+            pg.goto(f"{base}{path}")
+            pg.wait_for_function("() => { const g = document.querySelector('#map .js-plotly-plot');"
+                                 " return g && g.data && g.data.length === 3; }", timeout=30000)
+            pg.wait_for_timeout(2500)
+            if mobile == "drawer":
+                pg.click("#filters-open")
+                pg.wait_for_timeout(600)
+            pg.screenshot(path=str(OUT / name), full_page=mobile is not True and mobile != "drawer" and False)
+            if mobile is True:
+                pg.screenshot(path=str(OUT / name.replace(".png", "-full.png")), full_page=True)
+            ctx.close()
 
 
 if __name__ == "__main__":

@@ -6,9 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_server
+from tests.e2e.conftest import ROOT, served_chromium
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWS = [
@@ -28,29 +27,21 @@ VIEWS = [
 
 def main(data_dir: Path, only: str = "") -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    proc = start_server(data_dir, port)
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for name, path, (w, h), sel in VIEWS:
-                if only and only not in name:
-                    continue
-                ctx = b.new_context(viewport={"width": w, "height": h}, device_scale_factor=1)
-                pg = ctx.new_page()
-                pg.goto(f"http://127.0.0.1:{port}{path}")
-                pg.wait_for_selector(sel, timeout=30000)
-                pg.wait_for_timeout(2500)
-                if "dialog" in name:
-                    pg.click("#embed-open")
-                    pg.wait_for_selector("#embed-modal textarea", timeout=10000)
-                    pg.wait_for_timeout(800)
-                pg.screenshot(path=str(OUT / name), full_page="small-numbers" in name)
-                ctx.close()
-            b.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served_chromium(data_dir) as (base, b):
+        for name, path, (w, h), sel in VIEWS:
+            if only and only not in name:
+                continue
+            ctx = b.new_context(viewport={"width": w, "height": h}, device_scale_factor=1)
+            pg = ctx.new_page()
+            pg.goto(f"{base}{path}")
+            pg.wait_for_selector(sel, timeout=30000)
+            pg.wait_for_timeout(2500)
+            if "dialog" in name:
+                pg.click("#embed-open")
+                pg.wait_for_selector("#embed-modal textarea", timeout=10000)
+                pg.wait_for_timeout(800)
+            pg.screenshot(path=str(OUT / name), full_page="small-numbers" in name)
+            ctx.close()
 
 
 if __name__ == "__main__":

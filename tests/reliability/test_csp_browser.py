@@ -7,7 +7,7 @@ import concurrent.futures
 
 import pytest
 
-from tests.reliability.conftest import free_port, start_gunicorn, stop
+from scripts.local_services import free_port, start_gunicorn, stop
 from tests.reliability.figures import record
 
 CHROMIUM = "/usr/bin/chromium"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from tests.reliability.conftest import free_port, start_gunicorn, stop
+from scripts.local_services import free_port, start_gunicorn, stop
 from tests.reliability.figures import record
 from tests.test_cache_redis import redis_server  # noqa: F401  (fixture: a real redis-server on loopback)
 

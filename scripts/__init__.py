@@ -1,0 +1,1 @@
+"""Command-line tools and the local-process helpers shared by tests, benchmark and load test."""
