@@ -173,6 +173,14 @@ def _data_trace_style(payload: dict) -> dict:
     return {"zmin": -0.5, "zmax": k - 0.5, "colorscale": discrete_colorscale(colors)}
 
 
+NODATA_OUTLINE_MAX_UNITS = 300
+
+
+def nodata_line_width(payload: dict) -> float:
+    """White outline of the grey no-data areas: 0.6 px on maps of up to 300 units, none above."""
+    return 0.6 if len(payload["missing"]) + len(payload["ids"]) <= NODATA_OUTLINE_MAX_UNITS else 0
+
+
 def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url: str, lang: str,
                separators: str, uirevision: str) -> dict:
     """The full map figure (sent when the GeoJSON changes: level or country)."""
@@ -181,8 +189,9 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
         {"type": "choroplethmap", "name": "nodata", "geojson": geo_url, "featureidkey": "id",
          "locations": payload["missing"], "z": [0] * len(payload["missing"]),
          "colorscale": [[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], "showscale": False,
-         # no outline on the grey areas: drawing 1,300 outlines cost ~400 ms per redraw (software WebGL)
-         "marker": {"line": {"width": 0, "color": "#ffffff"}, "opacity": 1},
+         # outlines on the grey areas only on small maps: a country without data still shows its departments,
+         # while the 1,300 outlines of a region level-2 map cost ~400 ms per redraw (software WebGL)
+         "marker": {"line": {"width": nodata_line_width(payload), "color": "#ffffff"}, "opacity": 1},
          "hovertemplate": nodata_tpl},
         {"type": "choroplethmap", "name": "data", "geojson": geo_url, "featureidkey": "id",
          "locations": payload["ids"], "z": payload["z"], "hovertext": payload["hovertext"],
