@@ -110,6 +110,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         __name__,
         title="Observatorio de Seguridad Ciudadana",
         assets_folder=str(ASSETS),
+        assets_path_ignore=["vendor"],   # served, not put in the page: assets/00_plotly.js loads plotly.js from it
         suppress_callback_exceptions=True,
         serve_locally=True,
         compress=True,
@@ -168,7 +169,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     # Redis when REDIS_URL is set. Outermost WSGI layer: it keeps the bytes as compressed and headed.
     server.wsgi_app = ResponseCache(server.wsgi_app, cache_get, cache_set,
                                     lambda: query.get_dataset(settings.data_dir).version, callbacks.is_pure)
-    # static files (plotly.js is 4.6 MB): compressed once per process, not on every first visit
+    # static files (plotly.js, 1.4 MB): compressed once per process, not on every first visit
     server.wsgi_app = StaticCache(server.wsgi_app)
 
     @server.route("/healthz")

@@ -128,7 +128,7 @@ DIAG_JS = r"""() => {
   if (gd) {
     d.gd = {cls: gd.className, on: typeof gd.on, ev: !!gd._ev, hooked: !!(gd._ev && gd._ev.__obsHooked),
             traces: (gd.data || []).map(t => [t.type, t.name, Array.isArray(t.locations) ? t.locations.length : JSON.stringify(t.locations || null).slice(0, 80)]),
-            canvas: !!gd.querySelector('canvas')};
+            paths: gd.querySelectorAll('path.choroplethlocation').length};
   }
   return d;
 }"""

@@ -300,30 +300,6 @@ clientside_callback(
     prevent_initial_call=True,
 )
 
-# The server frames the map for a 640x470 px map; fit the real size (phones) once per new frame, in the browser.
-clientside_callback(
-    """
-    function(meta) {
-        const nu = window.dash_clientside.no_update;
-        if (!meta || !meta.view) { return nu; }
-        const key = meta.geo_key + '|' + meta.focus;
-        if (window._obsFramed === key) { return nu; }
-        window._obsFramed = key;
-        setTimeout(function() {
-            const gd = document.querySelector('#map .js-plotly-plot');
-            if (!gd || !window.Plotly || !gd.clientWidth) { return; }
-            const adj = Math.min(Math.log2(gd.clientWidth / 640), Math.log2(gd.clientHeight / 470));
-            if (Math.abs(adj) > 0.05) {
-                window.Plotly.relayout(gd, {'map.zoom': Math.max(1, meta.view.zoom + adj),
-                                            'map.center': meta.view.center});
-            }
-        }, 250);
-        return nu;
-    }
-    """,
-    Output(ids.MAP_NOTE, "title"), Input(ids.MAP_META, "data"),
-)
-
 clientside_callback(
     """
     function(lang) { if (lang) { document.documentElement.setAttribute('lang', lang); } return window.dash_clientside.no_update; }

@@ -15,7 +15,6 @@ from layouts import partb as L
 
 COMPARE_PATHS = ("/comparar", "/compare")
 RECONCILE_PATHS = ("/conciliar", "/reconcile")
-EMBED_W, EMBED_H = 600, 330     # the map area of a 600x450 embed
 
 
 def _args(search: str | None) -> dict:
@@ -133,8 +132,7 @@ def embed_layout(ds: query.Dataset, search: str | None):
     meas = t("rate" if state.measure == "rate" else "count", lang)
     if chart == "map":
         payload = view.map_view(ds, state)
-        focus, table = view._table(ds, state)
-        payload["view"] = figures.frame(query.bbox(ds, table["unit_id"]), EMBED_W, EMBED_H)
+        focus = view._table(ds, state)[0]
         fig = figures.map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
                                  land_url=payload["land_url"], lang=lang, separators=payload["separators"],
                                  uirevision="embed")

@@ -514,6 +514,17 @@ def geojson(ds: Dataset, level: int, scope: str) -> GeoBlob | None:
     return ds.geo.get((level, scope))
 
 
+def geo_ids(ds: Dataset, level: int, scope: str) -> list[str]:
+    """The feature ids of the GeoJSON served for (level, scope), in its order (read once per dataset)."""
+    key = ("__ids__", level, scope)
+    ids = ds.geo.get(key)
+    if ids is None:
+        blob = geojson(ds, level, scope)
+        ids = [str(f["id"]) for f in json.loads(blob.body)["features"]] if blob is not None else []
+        ds.geo[key] = ids
+    return list(ids)
+
+
 def catalog(ds: Dataset):
     """The view-state catalog of this dataset (built once, cached on the dataset)."""
     from core.viewstate import Catalog

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from core import figures, query, sentences, view
+from core import figures, sentences, view
 from core.cache import memo
 from core.viewstate import ViewState
 
-PR_MAP_W, PR_MAP_H = 540, 215     # the presenter map at 1280x720 (assets/04_present.css)
 
 
 # ---- figures for the projector ----------------------------------------------------------------------
@@ -55,9 +54,6 @@ def slide_content(ds, state: ViewState) -> dict:
     hl = memo("headline", view.key(ds, state), lambda: view.headline_view(ds, state))
     sen = memo("sentence", view.key(ds, state), lambda: sentences.headline_sentence(ds, state))
     payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
-    payload = dict(payload)
-    _, table = view._table(ds, state)
-    payload["view"] = figures.frame(query.bbox(ds, table["unit_id"]), PR_MAP_W, PR_MAP_H)
     fig = figures.map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
                              land_url=payload["land_url"], lang=lang, separators=payload["separators"],
                              uirevision=payload["geo_key"] + "|" + payload["focus"])

@@ -84,6 +84,7 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     outlines.append(geo_url(ds, 0, REGION))
     payload["outline_urls"] = outlines
     payload["land_url"] = geo_url(ds, 0, REGION)
+    payload["land_ids"] = query.geo_ids(ds, 0, REGION)
     payload["separators"] = plotly_separators(locale_of(state))
     # plain-language messages about missing data
     msg = ""

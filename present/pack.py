@@ -4,9 +4,10 @@
     python -m present.pack path/to/deck.json --out deck.html
 
 Inside the file: every slide as plain data (title, headline, sentence, source and date, map and trend figures as
-JSON), Plotly's JavaScript (from the installed plotly package), the GeoJSON of the levels the deck uses (each
-once, referenced by the figures), the presenter CSS and a small script for the arrow keys / PageUp-PageDown.
-No request leaves the page: the map style is `white-bg` (no tiles, no fonts) and every GeoJSON is inline.
+JSON), the app's plotly.js build (scatter, bar and choropleth only: assets/vendor/plotly-obs.min.js), the
+GeoJSON of the levels the deck uses (each once, referenced by the figures), the presenter CSS and a small
+script for the arrow keys / PageUp-PageDown. No request leaves the page: the map has no base map (an empty world topojson is preset) and every GeoJSON
+is inline.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from core.viewstate import REGION
 
 ROOT = Path(__file__).resolve().parent.parent
 CSS = ROOT / "assets" / "04_present.css"
+PLOTLY_BUNDLE = ROOT / "assets" / "vendor" / "plotly-obs.min.js"   # the app's own plotly.js (tools/plotly_bundle)
 
 TEXT = {
     "keys": {"es": "← → o RePág/AvPág para cambiar de vista", "en": "← → or PageUp/PageDown to step"},
@@ -41,9 +43,6 @@ def slide_data(ds: query.Dataset, slide: decks.Slide, lang: str) -> dict:
     state = replace(slide.state, lang=lang)
     c = slide_content(ds, state)
     hl, sen, payload = c["hl"], c["sentence"], c["payload"]
-    from core import view
-    _, table = view._table(ds, state)
-    bbox = query.bbox(ds, table["unit_id"])
     legend = [{"color": it["color"], "label": it["label"], "nodata": bool(it.get("nodata"))}
               for it in payload["legend"]]
     return {
@@ -53,54 +52,20 @@ def slide_data(ds: query.Dataset, slide: decks.Slide, lang: str) -> dict:
         "sentence": sen["main"], "caveats": sen["caveats"],
         "events": ((c["series"].get("layout") or {}).get("meta") or {}).get("events") or [],
         "legend_title": payload["legend_title"], "legend": legend,
-        "map": c["map"], "series": c["series"], "bbox": bbox,
+        "map": c["map"], "series": c["series"],
     }
 
 
-def svg_map(fig: dict, bbox: tuple | None, geo_ids: dict[str, list[str]]) -> dict:
-    """The MapLibre map figure redrawn as an SVG `choropleth` on a Mercator `geo` subplot: the same traces,
-    colours and GeoJSON, but no WebGL or web worker (MapLibre's worker does not start from a file:// page).
-    The land fill and the outlines, layers on the live map, become traces below and above the values."""
-    layout = fig.get("layout") or {}
-    layers = ((layout.get("map") or {}).get("layers")) or []
-    traces: list[dict] = []
-    land = [ly for ly in layers if ly.get("type") == "fill"]
-    lines = [ly for ly in layers if ly.get("type") == "line"]
-
-    def layer_trace(ly: dict, fill: str, line_color: str, width: float) -> dict:
-        ids_ = geo_ids.get(ly["source"], [])
-        return {"type": "choropleth", "geojson": ly["source"], "featureidkey": "id", "locations": ids_,
-                "z": [0] * len(ids_), "colorscale": [[0, fill], [1, fill]], "showscale": False,
-                "hoverinfo": "skip", "marker": {"line": {"color": line_color, "width": width}}}
-
-    for ly in land:
-        traces.append(layer_trace(ly, ly.get("color", "#f3f1ec"), ly.get("color", "#f3f1ec"), 0))
-    for tr in fig.get("data", []):
-        t2 = {k: v for k, v in tr.items() if k not in ("below", "subplot")}
-        t2["type"] = "choropleth"
-        traces.append(t2)
-    for ly in lines:
-        traces.append(layer_trace(ly, "rgba(0,0,0,0)", ly.get("color", "#444"), (ly.get("line") or {}).get("width", 1)))
-    traces.append(traces.pop(len(land) + len(fig.get("data", [])) - 1))   # the selected outline on top
-    geo = {"visible": False, "projection": {"type": "mercator"}, "bgcolor": "#ffffff", "showframe": False,
-           "scope": "world", "resolution": 110}
-    if bbox:
-        minx, miny, maxx, maxy = bbox
-        px, py = (maxx - minx) * 0.04 + 0.05, (maxy - miny) * 0.04 + 0.05
-        geo["lonaxis"] = {"range": [minx - px, maxx + px]}
-        geo["lataxis"] = {"range": [miny - py, maxy + py]}
-    out_layout = {k: v for k, v in layout.items() if k not in ("map", "dragmode", "clickmode")}
-    out_layout["geo"] = geo
-    out_layout["dragmode"] = False
-    return {"data": traces, "layout": out_layout}
+def static_map(fig: dict) -> dict:
+    """The slide's map as the pack shows it: the live figure (already an SVG `choropleth` on a Mercator `geo`
+    subplot, its GeoJSON referenced by URL and inlined by the player), without panning."""
+    layout = {k: v for k, v in (fig.get("layout") or {}).items() if k not in ("uirevision", "clickmode")}
+    layout["dragmode"] = False
+    return {"data": fig.get("data", []), "layout": layout}
 
 
 def geo_urls(fig: dict) -> set[str]:
-    urls = {tr["geojson"] for tr in fig.get("data", []) if isinstance(tr.get("geojson"), str)}
-    for layer in ((fig.get("layout") or {}).get("map") or {}).get("layers") or []:
-        if isinstance(layer.get("source"), str):
-            urls.add(layer["source"])
-    return urls
+    return {tr["geojson"] for tr in fig.get("data", []) if isinstance(tr.get("geojson"), str)}
 
 
 def geo_for_url(ds: query.Dataset, url: str) -> str:
@@ -118,19 +83,17 @@ def geo_for_url(ds: query.Dataset, url: str) -> str:
 def build_pack(ds: query.Dataset, deck: decks.Deck, lang: str = "es") -> str:
     import datetime as dt
 
-    import plotly.offline
 
     slides = [slide_data(ds, s, lang) for s in deck.slides]
     urls = sorted(set().union(*(geo_urls(s["map"]) for s in slides)))
     texts = {u: geo_for_url(ds, u) for u in urls}
-    ids_of = {u: [f["id"] for f in json.loads(txt)["features"]] for u, txt in texts.items()}
     for s in slides:
-        s["map"] = svg_map(s["map"], s.pop("bbox"), ids_of)
+        s["map"] = static_map(s["map"])
     geo = ",".join(f"{_json(u)}:{txt}" for u, txt in texts.items())
     css = CSS.read_text(encoding="utf-8") if CSS.is_file() else ""
     title = (deck.title or {}).get(lang) or slides[0]["title"]
     made = TEXT["offline"][lang].format(date=dt.date.today().isoformat(), version=ds.version)
-    plotly_js = plotly.offline.get_plotlyjs().replace("</script", "<\\/script")
+    plotly_js = PLOTLY_BUNDLE.read_text(encoding="utf-8").replace("</script", "<\\/script")
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>

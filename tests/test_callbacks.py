@@ -4,7 +4,9 @@ from dash import Patch, no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
-from core import ids, query
+from core import figures, ids, query
+
+NODATA, DATA = figures.TRACE["nodata"], figures.TRACE["data"]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def test_sync_hostile_url_shows_note(cb):
 def test_map_full_then_patch(cb):
     store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CRI")[-1]
     fig, meta, legend, note = cb.update_map(store, None)
-    assert isinstance(fig, dict) and fig["data"][1]["geojson"].startswith("/geo/level-1.json?country=CRI")
+    assert isinstance(fig, dict) and fig["data"][DATA]["geojson"].startswith("/geo/level-1.json?country=CRI")
     assert note == ""
     store2 = _sync(cb, "?country=CRI&level=1&year=2022&unit=CRI")[-1]
     fig2, meta2, _, _ = cb.update_map(store2, meta)
@@ -133,12 +135,12 @@ def test_grey_areas_are_sent_only_when_they_change(cb):
     fig, meta, _, _ = cb.update_map(store, None)
     assert isinstance(fig, dict) and meta["missing"]
     patch, meta2, _, _ = cb.update_map(store, meta)                      # the same grey areas
-    assert ("data", 0, "locations") not in _ops(patch) and ("data", 1, "z") in _ops(patch)
+    assert ("data", NODATA, "locations") not in _ops(patch) and ("data", DATA, "z") in _ops(patch)
     assert meta2["missing"] == meta["missing"]
     patch, _, _, _ = cb.update_map(store, dict(meta, missing=None))     # unknown (after the slider): resend
-    assert ("data", 0, "locations") in _ops(patch)
+    assert ("data", NODATA, "locations") in _ops(patch)
     patch, _, _, _ = cb.update_map(store, dict(meta, missing="0" * 16))  # other grey areas: resend
-    assert ("data", 0, "locations") in _ops(patch)
+    assert ("data", NODATA, "locations") in _ops(patch)
 
 
 def test_year_slider_clears_the_grey_areas_key(fixture_dir):

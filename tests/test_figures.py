@@ -39,13 +39,23 @@ def test_full_map_figure_uses_geojson_url(ds):
     fig = figures.map_figure(p, geo_url=p["geo_url"], outline_urls=p["outline_urls"], land_url=p["land_url"],
                              lang="es", separators=p["separators"], uirevision="x")
     assert isinstance(fig, dict)
-    assert all(isinstance(tr["geojson"], str) and tr["geojson"].startswith("/geo/level-2.json?country=CRI")
-               for tr in fig["data"])
-    assert fig["layout"]["map"]["style"] == "white-bg"
+    tr = {t["name"]: t for t in fig["data"]}
+    assert [t["name"] for t in fig["data"]] == list(figures.MAP_TRACES)   # land below, selected outline on top
+    assert all(t["type"] == "choropleth" and isinstance(t["geojson"], str) for t in fig["data"])
+    for name in ("nodata", "data", "selected"):
+        assert tr[name]["geojson"].startswith("/geo/level-2.json?country=CRI")
+    # land and borders: the region's countries, every feature of the level-0 GeoJSON the URL serves
+    level0 = [f["id"] for f in json.loads(query.geojson(ds, 0, query.REGION).body)["features"]]
+    for name in ("land", "borders"):
+        assert tr[name]["geojson"].startswith("/geo/level-0.json?country=region")
+        assert tr[name]["locations"] == level0 and len(tr[name]["z"]) == len(level0)
+        assert tr[name]["hoverinfo"] == "skip"
+    # no base map: no tiles, no world topojson drawn, no MapLibre subplot
+    assert fig["layout"]["geo"]["visible"] is False and "map" not in fig["layout"] and "mapbox" not in fig["layout"]
     assert "coordinates" not in orjson.dumps(fig).decode()
-    data = fig["data"][1]
+    data = tr["data"]
     assert set(data["locations"]) == {"CRI-101", "CRI-102", "CRI-201"}
-    assert fig["data"][0]["locations"] == []
+    assert tr["nodata"]["locations"] == []
     # Escazú: 100/300,000 -> 33.3 per 100k, Costa Rica alone -> decimal comma
     i = data["locations"].index("CRI-101")
     assert "33,3" in data["hovertext"][i] and "INEC" in data["hovertext"][i]
@@ -55,7 +65,7 @@ def test_no_data_units_are_grey_not_zero(ds):
     _, p = _payload(ds, "level=1&year=2023")
     fig = figures.map_figure(p, geo_url=p["geo_url"], outline_urls=p["outline_urls"], land_url=p["land_url"],
                              lang="en", separators=".,", uirevision="x")
-    nodata, data = fig["data"][0], fig["data"][1]
+    nodata, data = fig["data"][figures.TRACE["nodata"]], fig["data"][figures.TRACE["data"]]
     assert set(nodata["locations"]) == {"GT-GU", "GT-ES", "HN-FM", "HN-CR", "SV-SS"}
     assert nodata["colorscale"][0][1] == figures.NO_DATA_COLOR
     assert "No data" in nodata["hovertemplate"]
@@ -70,19 +80,24 @@ def test_patch_carries_only_values(ds):
     assert b"geojson" not in body and b"coordinates" not in body
     assert len(body) < 3000
     ops = {tuple(op["location"]) for op in patch["operations"]}
-    assert ("data", 1, "locations") in ops and ("data", 1, "hovertext") in ops
+    d = figures.TRACE["data"]
+    assert ("data", d, "locations") in ops and ("data", d, "hovertext") in ops
     assert not any(loc[0] == "layout" for loc in ops)
-    reframed = figures.map_patch(p, reframe=True).to_plotly_json()
-    assert any(tuple(op["location"])[:2] == ("layout", "map") for op in reframed["operations"])
+    # the land and the borders never travel again
+    assert not any(loc[:2] in (("data", figures.TRACE["land"]), ("data", figures.TRACE["borders"])) for loc in ops)
+    reframed = {tuple(op["location"]): op["params"]["value"]
+                for op in figures.map_patch(p, reframe=True).to_plotly_json()["operations"]}
+    assert reframed[("layout", "geo", "lonaxis", "range")] == p["view"]["lon"]
+    assert reframed[("layout", "geo", "lataxis", "range")] == p["view"]["lat"]
 
 
-def test_frame_fits_bbox():
+def test_frame_fits_bbox_with_a_margin():
     v = figures.frame((-85.0, 9.0, -83.0, 11.0))
-    assert v["center"]["lon"] == pytest.approx(-84.0)
-    assert 9.0 < v["center"]["lat"] < 11.0
-    # 2 degrees into 640 px: 512 * 2^z * 2/360 <= 640
-    assert 512 * 2 ** v["zoom"] * 2 / 360 <= 640
-    assert figures.frame((-92, 9, -83, 17))["zoom"] < v["zoom"]
+    # 4 % + 0.05 degrees on each side: 2 degrees -> 0.13
+    assert v["lon"] == pytest.approx([-85.13, -82.87]) and v["lat"] == pytest.approx([8.87, 11.13])
+    big = figures.frame((-92, 9, -83, 17))
+    assert big["lon"][0] < -92 and big["lon"][1] > -83 and big["lat"][0] < 9 and big["lat"][1] > 17
+    assert figures.frame(None) == figures.REGION_RANGE      # nothing to frame: the whole region
 
 
 def test_series_figure(ds):

@@ -23,8 +23,8 @@ def main(data_dir: Path) -> None:
             pg.goto(f"{base}{path}")
             pg.wait_for_function("document.querySelector('#pr-value') && "
                                  "document.querySelector('#pr-value').textContent.length > 0", timeout=60000)
-            pg.wait_for_selector("#pr-map .js-plotly-plot canvas", timeout=60000)
-            pg.wait_for_timeout(2500)   # map tiles are local: let MapLibre draw
+            pg.wait_for_selector("#pr-map .js-plotly-plot path.choroplethlocation", state="attached", timeout=60000)
+            pg.wait_for_timeout(1000)
             pg.screenshot(path=str(out / name))
             print("wrote", out / name)
 

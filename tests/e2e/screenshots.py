@@ -29,7 +29,7 @@ def main(data_dir: Path) -> None:
             pg = ctx.new_page()
             pg.goto(f"{base}{path}")
             pg.wait_for_function("() => { const g = document.querySelector('#map .js-plotly-plot');"
-                                 " return g && g.data && g.data.length === 3; }", timeout=30000)
+                                 " return g && g.data && g.data.some(t => t.name === 'data'); }", timeout=30000)
             pg.wait_for_timeout(2500)
             if mobile == "drawer":
                 pg.click("#filters-open")

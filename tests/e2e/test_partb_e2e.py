@@ -47,7 +47,7 @@ def test_embed_and_dialog(browser, server_url):
     pg = ctx.new_page()
     pg.goto(server_url + "/?country=CRI&level=1&year=2023&unit=CRI&embed=1&chart=map")
     pg.wait_for_function("() => { const g = document.querySelector('#embed-map .js-plotly-plot');"
-                         " return g && g.data && g.data.length === 3; }", timeout=T)
+                         " return g && g.data && g.data.some(t => t.name === 'data'); }", timeout=T)
     assert pg.locator("#ctl-country").count() == 0 and pg.locator(".obs-header").count() == 0
     foot = pg.inner_text(".obs-embed-foot")
     assert "Fuente" in foot and "OIJ" in foot
@@ -59,7 +59,7 @@ def test_embed_and_dialog(browser, server_url):
     pg = ctx.new_page()
     pg.goto(server_url + "/?country=CRI&level=1&year=2023&unit=CRI")
     pg.wait_for_function("() => { const g = document.querySelector('#map .js-plotly-plot');"
-                         " return g && g.data && g.data.length === 3; }", timeout=T)
+                         " return g && g.data && g.data.some(t => t.name === 'data'); }", timeout=T)
     pg.click("#embed-open")
     pg.wait_for_function("() => { const e = document.querySelector('#embed-code');"
                          " return e && e.value.includes('embed=1&amp;chart=map'); }", timeout=T)

@@ -117,7 +117,7 @@ def test_the_year_slider_plays_with_fixed_classes_and_patches(page, server_url):
 
 def test_export_png_and_svg_with_title_source_and_date(page, server_url):
     page.goto(f"{server_url}/?country=CRI&level=1&year=2023&measure=count&lang=en")
-    page.wait_for_selector("#map .js-plotly-plot .choroplethmap, #map .js-plotly-plot canvas", timeout=20000)
+    page.wait_for_selector("#map .js-plotly-plot path.choroplethlocation", state="attached", timeout=20000)
     wait_text(page, "#headline-value", r"\d")
     for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<svg")):
         with page.expect_download(timeout=30000) as dl:

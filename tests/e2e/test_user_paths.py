@@ -15,8 +15,9 @@ T = 20_000
 def wait_map(page, n_locations_min=1):
     page.wait_for_function(
         """(n) => { const gd = document.querySelector('#map .js-plotly-plot') || document.querySelector('#map');
-                    return gd && gd.data && gd.data.length === 3 && gd.data[1].locations.length >= n
-                           && document.querySelector('#map .maplibregl-canvas, #map canvas'); }""",
+                    const d = gd && gd.data && gd.data.find(t => t.name === 'data');
+                    return d && d.locations.length >= n
+                           && document.querySelector('#map path.choroplethlocation'); }""",
         arg=n_locations_min, timeout=T)
 
 
@@ -127,7 +128,8 @@ def test_copied_link_reopens_same_view(browser, page, server_url):
     assert other.inner_text("#headline-value") == headline
     wait_map(other, 1)
     locs = other.evaluate("() => { const d = document.querySelector('#map .js-plotly-plot').data;"
-                          " return d[0].locations.concat(d[1].locations).sort(); }")
+                          " const by = n => d.find(t => t.name === n).locations;"
+                              " return by('nodata').concat(by('data')).sort(); }")
     assert locs == sorted(["CR-SJ", "CR-A"])
     assert "2022" in other.inner_text("#ctl-year")
     assert other.locator("#ctl-level input:checked").count() == 1
@@ -175,3 +177,46 @@ def test_phone_drawer(browser, server_url):
     pg.click("#filters-close")
     pg.wait_for_function("() => !document.querySelector('#filters-drawer').classList.contains('show')", timeout=T)
     ctx.close()
+
+
+UNIT_POINT_JS = """([name, loc]) => {
+    // a screen point inside the SVG path of `loc` in the trace `name` (what a user's pointer would hit)
+    for (const el of document.querySelectorAll('#map path.choroplethlocation')) {
+        const cd = el.parentNode && el.parentNode.__data__;
+        if (!el.__data__ || el.__data__.loc !== loc || !cd || cd[0].trace.name !== name) continue;
+        const b = el.getBBox(), m = el.getScreenCTM();
+        for (let i = 1; i < 12; i++) for (let j = 1; j < 12; j++) {
+            const p = new DOMPoint(b.x + b.width * i / 12, b.y + b.height * j / 12);
+            if (el.isPointInFill(p)) { const s = p.matrixTransform(m); return [s.x, s.y, getComputedStyle(el).fill]; }
+        }
+    }
+    return null;
+}"""
+
+
+def test_map_is_svg_from_our_plotly_build_and_a_real_click_drills_down(page, server_url):
+    """The map is drawn by the app's own plotly.js build (no 4.8 MB bundle, no request off the site) as SVG,
+    grey never coloured as data, and a pointer click on an area (not a synthetic Plotly event) selects it."""
+    from plotly.offline import get_plotlyjs_version
+
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    page.goto(server_url + "/?country=CRI&level=1&year=2023&lang=en")
+    wait_map(page, 2)
+    assert any("/assets/vendor/plotly-obs.min.js?v=" in u for u in urls)
+    assert not any("package_data/plotly.min.js" in u for u in urls)           # the full bundle is never fetched
+    assert all(u.startswith(server_url) for u in urls), [u for u in urls if not u.startswith(server_url)]
+    assert page.evaluate("Plotly.version") == get_plotlyjs_version()
+    assert page.evaluate("document.querySelectorAll('#map canvas').length") == 0
+    point = page.evaluate(UNIT_POINT_JS, ["data", "CR-SJ"])
+    assert point is not None, "San José is not drawn"
+    from core.figures import NO_DATA_COLOR
+    grey = "rgb(%d, %d, %d)" % tuple(int(NO_DATA_COLOR[i:i + 2], 16) for i in (1, 3, 5))
+    assert point[2] and point[2] != grey
+    page.mouse.move(point[0], point[1])
+    page.wait_for_function("() => { const h = document.querySelector('#map .hoverlayer');"
+                           " return h && h.textContent.includes('San José'); }", timeout=T)
+    page.mouse.click(point[0], point[1])
+    page.wait_for_function("() => location.search.includes('unit=CR-SJ')", timeout=T)
+    wait_text(page, "#headline-place", "San José")
+    assert page.errors == []

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Rebuilds assets/vendor/plotly-obs.min.js: plotly.js with only scatter, bar and choropleth (entry.js).
+# Needs node >= 18 and the npm registry. The plotly.js version must be the one the installed plotly (Python)
+# package was made for (plotly.offline.get_plotlyjs_version()); tests/test_plotly_bundle.py checks it.
+#   bash tools/plotly_bundle/build.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp "$here/package.json" "$here/package-lock.json" "$here/entry.js" "$work/"
+cd "$work"
+npm ci --no-audit --no-fund --ignore-scripts >/dev/null
+version="$(node -p "require('plotly.js/package.json').version")"
+# the maplibre CSS that plotly's registry requires for `map` subplots is emitted beside the bundle and not used
+./node_modules/.bin/esbuild entry.js --bundle --minify --format=iife --global-name=Plotly \
+  --define:global=window --define:define.amd=false --target=es2016 --legal-comments=none \
+  --outfile=plotly-obs.min.js --log-level=warning
+{
+  printf '/* plotly.js v%s (MIT, Copyright 2012-2026 Plotly, Inc.) - observatorio build: scatter, bar, choropleth.\n' "$version"
+  printf '   Made by tools/plotly_bundle/build.sh from entry.js; do not edit. */\n'
+  cat plotly-obs.min.js
+} > "$root/assets/vendor/plotly-obs.min.js"
+cp node_modules/plotly.js/LICENSE "$root/assets/vendor/PLOTLY_LICENSE.txt"
+# the URL the page loads it from carries the version and a digest of the file (browsers cache it for a day)
+digest="$(sha256sum "$root/assets/vendor/plotly-obs.min.js" | cut -c1-8)"
+sed -i -E "s|(var BUNDLE = 'vendor/plotly-obs.min.js\?v=)[^']*'|\1$version-$digest'|" "$root/assets/00_plotly.js"
+echo "assets/vendor/plotly-obs.min.js: plotly.js $version, $(wc -c < "$root/assets/vendor/plotly-obs.min.js") bytes"
