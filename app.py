@@ -21,10 +21,19 @@ from core.download import filename, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
 from web import methodology
+from web.preload import geo_urls_for, link_header
 from web.response_cache import ResponseCache, StaticCache
 
 log = logging.getLogger("observatorio")
 ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def plotly_bundle_address() -> str:
+    """The app's plotly.js, as assets/00_plotly.js names it (relative to /assets/; the one place it is written)."""
+    import re
+
+    m = re.search(r"var BUNDLE = '([^']+)'", (ASSETS / "00_plotly.js").read_text(encoding="utf-8"))
+    return m.group(1) if m else "vendor/plotly-obs.min.js"
 
 
 def _csp(app: dash.Dash, frame_ancestors: str) -> str:
@@ -152,6 +161,24 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         resp.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         resp.headers["Content-Security-Policy"] = csp_holder["csp"]
         resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN") if settings.frame_ancestors == "'self'" else None
+        return resp
+
+    bundle = plotly_bundle_address()
+
+    @server.after_request
+    def preload_hints(resp: Response) -> Response:
+        """Dash's page (the endpoints '/' and '/<path:path>'): plotly.js, and on the main view its map's GeoJSON,
+        start downloading with the HTML (web/preload.py)."""
+        if request.method != "GET" or resp.status_code != 200 or resp.mimetype != "text/html" \
+                or request.endpoint not in ("/", "/<path:path>"):
+            return resp
+        geo: list[str] = []
+        if request.path == "/":
+            try:
+                geo = geo_urls_for(query.get_dataset(settings.data_dir), request.query_string.decode("latin-1"))
+            except Exception as exc:   # a hint is never worth an error page
+                log.warning("no GeoJSON preload for %r: %s", request.query_string[:200], exc)
+        resp.headers["Link"] = link_header(app.config.requests_pathname_prefix, bundle, geo)
         return resp
 
     @server.before_request

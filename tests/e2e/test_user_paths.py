@@ -207,6 +207,12 @@ def test_map_is_svg_from_our_plotly_build_and_a_real_click_drills_down(page, ser
     assert not any("package_data/plotly.min.js" in u for u in urls)           # the full bundle is never fetched
     assert all(u.startswith(server_url) for u in urls), [u for u in urls if not u.startswith(server_url)]
     assert page.evaluate("Plotly.version") == get_plotlyjs_version()
+    # the page's preload hints (web/preload.py) are used, not fetched a second time
+    for path in ("/geo/level-1.json?country=CRI", "/geo/level-0.json?country=region", "/assets/vendor/plotly-obs"):
+        assert sum(path in u for u in urls) == 1, (path, urls)
+    initiators = page.evaluate("performance.getEntriesByType('resource')"
+                               ".filter(e => /geo.level|plotly-obs/.test(e.name)).map(e => e.initiatorType)")
+    assert initiators == ["link"] * 3
     assert page.evaluate("document.querySelectorAll('#map canvas').length") == 0
     point = page.evaluate(UNIT_POINT_JS, ["data", "CR-SJ"])
     assert point is not None, "San José is not drawn"

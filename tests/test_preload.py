@@ -1,0 +1,51 @@
+"""Preload hints of the HTML page (web/preload.py): plotly.js and the GeoJSON the first map draws."""
+import pytest
+
+from core import query
+from core.view import geo_url
+from web.preload import geo_urls_for, link_header
+
+
+def test_geo_urls_follow_the_view_of_the_url(ds):
+    level2 = geo_url(ds, 2, "CRI")
+    land = geo_url(ds, 0, query.REGION)
+    assert geo_urls_for(ds, "country=CRI&level=2&year=2023") == [level2, land]
+    assert level2.startswith("/geo/level-2.json?country=CRI&v=")
+    # the region at level 0: the areas are the land itself, asked once
+    assert geo_urls_for(ds, "level=0") == [land]
+    # a hostile or unknown value is reconciled as the page will do it: still a real address
+    assert geo_urls_for(ds, "level=%00%ff&country=<script>") == [land]
+    # the presenter and a trend embed draw none of the main map's GeoJSON
+    assert geo_urls_for(ds, "view=present") == []
+    assert geo_urls_for(ds, "country=CRI&embed=1&chart=trend") == []
+
+
+def test_link_header_shape():
+    h = link_header("/", "vendor/p.js?v=1", ["/geo/level-1.json?country=CRI&v=x"])
+    assert h == ("</assets/vendor/p.js?v=1>; rel=preload; as=script, "
+                 "</geo/level-1.json?country=CRI&v=x>; rel=preload; as=fetch; crossorigin")
+
+
+@pytest.fixture(scope="module")
+def client(fixture_dir):
+    import app as app_module
+    from settings import Settings
+    s = Settings(data_dir=fixture_dir, debug=False, redis_url=None, frame_ancestors="'self'",
+                 cache_timeout=60, host="127.0.0.1", port=0)
+    return app_module.create_app(s).server.test_client()
+
+
+def test_page_carries_the_hints_and_other_routes_do_not(client, ds):
+    import app as app_module
+    bundle = f"</assets/{app_module.plotly_bundle_address()}>; rel=preload; as=script"
+    r = client.get("/?country=CRI&level=1")
+    assert r.status_code == 200 and r.headers["Link"].startswith(bundle)
+    assert f"<{geo_url(ds, 1, 'CRI')}>; rel=preload; as=fetch; crossorigin" in r.headers["Link"]
+    # every address in the hint answers 200
+    for part in r.headers["Link"].split(", "):
+        assert client.get(part[1:part.index(">")]).status_code == 200
+    assert client.get("/comparar/").headers["Link"] == bundle        # a Dash page without the main map
+    assert "Link" not in client.get("/healthz").headers
+    assert "Link" not in client.get(geo_url(ds, 1, "CRI")).headers
+    for hostile in ("/?level=" + "9" * 5000, "/?country=%ff%fe", "/?view=present&slide=-1"):
+        assert client.get(hostile).status_code == 200

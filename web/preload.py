@@ -1,0 +1,35 @@
+"""Preload hints for the dashboard's HTML page (a `Link` response header).
+
+Without them the browser learns of plotly.js only when dcc.Graph mounts (after the Dash scripts ran and the layout
+came back), and of the map's GeoJSON only once plotly.js has been evaluated and draws the first figure: three
+downloads one after the other. On a phone's connection the bundle (~0.5 MB) and a level's GeoJSON (60-380 KB,
+compressed) then take longer than the rest of the page. With the hints they start with the HTML, side by side;
+the figure uses them from the HTTP cache. The view is read from the URL as the page itself will read it."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from core import query
+from core.controller import sync
+from core.view import geo_url
+from core.viewstate import REGION, parse_present
+
+
+def geo_urls_for(ds: query.Dataset, search: str) -> list[str]:
+    """The GeoJSON addresses the map of the page at `/?<search>` draws first: the level's areas, then the land
+    of the region (the presenter page and a trend embed draw none of the main map's)."""
+    args = parse_qs(search or "")
+    if parse_present(search or "")[0].present or (args.get("embed") == ["1"] and args.get("chart") == ["trend"]):
+        return []
+    state = sync(ds, None, "?" + search if search else "").state
+    urls = [geo_url(ds, state.level, query.geo_scope(state.level, state.country))]
+    land = geo_url(ds, 0, REGION)
+    return urls + ([land] if land not in urls else [])
+
+
+def link_header(prefix: str, bundle: str, geo: list[str]) -> str:
+    """`Link` value: plotly.js as a script, the GeoJSON as fetches (`crossorigin`: plotly asks for them with a
+    same-origin XHR, whose mode a preload must match to be used)."""
+    links = [f"<{prefix}assets/{bundle}>; rel=preload; as=script"]
+    links += [f"<{u}>; rel=preload; as=fetch; crossorigin" for u in geo]
+    return ", ".join(links)
