@@ -19,6 +19,8 @@ import time
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1366, "height": 768}
+# a phone's connection as Lighthouse throttles it ("slow 4G"): 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up
+SLOW_LINK = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8}
 
 INIT_JS = r"""
 (() => {
@@ -192,12 +194,16 @@ def select(page, control_id: str, kind: str, index: int = 0, value=None):
     return value
 
 
-def open_view(browser, url: str, timeout_ms: int = 240000):
+def open_view(browser, url: str, timeout_ms: int = 240000, network: dict | None = None):
     """Fresh context (cold HTTP cache), navigate, wait for the map with areas drawn. Returns (ctx, page, rec,
-    cold_ms dict)."""
+    cold_ms dict). `network`: Chromium's network emulation for the page (e.g. SLOW_LINK)."""
     ctx = browser.new_context(viewport=VIEWPORT)
     ctx.add_init_script(INIT_JS)
     page = ctx.new_page()
+    if network:
+        cdp = ctx.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", network)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     rec = Recorder(page)

@@ -141,6 +141,22 @@ def browser_phase(pw_browser, srv: Server, spec: dict, level2_url: str, level1_u
             res["changes"][level] = rows
         finally:
             ctx.close()
+    # the same level-2 page and one offence change over a phone's connection (br.SLOW_LINK). A page that draws
+    # no map there is a result, not a failure of the run (dcc.Graph gives up on plotly.js after 30 s)
+    try:
+        ctx, page, rec, cold = br.open_view(pw_browser, srv.base + level2_url, timeout_ms=120000,
+                                            network=br.SLOW_LINK)
+    except RuntimeError as exc:
+        res["slow_link"] = {"link": br.SLOW_LINK, "error": str(exc)[:600]}
+    else:
+        try:
+            cid, widget = spec["controls"]["offense"]
+            want = (prefer or {}).get(("level2", "offense", 0))
+            res["slow_link"] = {"link": br.SLOW_LINK, "cold": cold,
+                                "change": {"kind": "offense"} | br.change_and_time(page, rec, cid, widget, 0, want,
+                                                                                    timeout_ms=120000)}
+        finally:
+            ctx.close()
     return res | {"templates": templates, "props": {f"{k[0]}.{k[1]}": v for k, v in props.items()}}
 
 
@@ -297,6 +313,18 @@ def browser_summary(res: dict) -> dict:
            "cold_levels": [c["level"] for c in res["colds"]], "cold_areas": [c["areas"] for c in res["colds"]],
            "cold_event": [c.get("event") for c in res["colds"]],
            "page_errors": [e for c in res["colds"] for e in c["errors"]]}
+    if res.get("slow_link"):
+        sl = res["slow_link"]
+        ch = sl.get("change") or {}
+        if "error" in sl:
+            out["slow_link"] = {"link": sl["link"], "error": sl["error"]}
+        else:
+            out["slow_link"] = {
+                "link": sl["link"], "cold_painted_ms": round(sl["cold"]["painted_ms"], 1),
+                "cold_areas": sl["cold"]["areas"],
+                "change_painted_ms": round(ch["redraw_painted_ms"], 1) if "redraw_painted_ms" in ch else None,
+                "change_down_kb": round(sum(p["down"] or 0 for p in ch.get("posts", [])) / 1024, 2),
+                "change_note": ch.get("error") or ch.get("skipped")}
     for level, rows in res["changes"].items():
         d = {}
         for kind in KINDS:
@@ -484,6 +512,14 @@ def print_browser(r: dict) -> None:
             continue
         for lv, ms, n in zip(bro["cold_levels"], bro["cold_painted_ms"], bro["cold_areas"]):
             print(f"{name} {lv}: map drawn after navigation (cold) {ms:,.0f} ms painted, {n} areas")
+        sl = bro.get("slow_link")
+        if sl and "error" in sl:
+            print(f"{name} level2 over a phone's link (150 ms RTT, 1.6 Mbit/s down): map NOT drawn: {sl['error'][:300]}")
+        elif sl:
+            print(f"{name} level2 over a phone's link (150 ms RTT, 1.6 Mbit/s down): map drawn (cold) "
+                  f"{sl['cold_painted_ms']:,.0f} ms; an offence change redrawn "
+                  + (f"{sl['change_painted_ms']:,.0f} ms ({sl['change_down_kb']:.1f} KB)" if sl["change_painted_ms"]
+                     is not None else f"n/a ({sl['change_note']})"))
         for lv in ("level2", "level1"):
             for kind, v in (bro.get(lv) or {}).items():
                 if "redraw_painted_ms_median" in v:
@@ -577,7 +613,8 @@ def main() -> None:
                 caps[spec["name"]] = {"templates": res["templates"], "props": res["props"]}
                 if "changes" in res:
                     r["browser"][spec["name"]] = browser_summary(res)
-                    r["browser"][spec["name"] + "_raw"] = {"changes": res["changes"], "colds": res["colds"]}
+                    r["browser"][spec["name"] + "_raw"] = {"changes": res["changes"], "colds": res["colds"],
+                                                           "slow_link": res.get("slow_link")}
             b.close()
 
         if not args.browser_only:
