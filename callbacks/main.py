@@ -271,11 +271,12 @@ def update_view(search, country, level, offense, year, sex, age, measure, click,
     store = head[-1]
     new_search = head[0] if isinstance(head[0], str) else (search if isinstance(search, str) else "")
     out = list(head)
-    for outs, fn in PANELS:
-        part = fn(store, new_search, meta)
-        if len(part) != len(outs):   # a panel that breaks its contract must fail loudly in tests
-            raise RuntimeError(f"panel returned {len(part)} values for {len(outs)} outputs")
-        out.extend(part)
+    with view.one_view():   # the map payload, trend and headline are computed once for all the panels
+        for outs, fn in PANELS:
+            part = fn(store, new_search, meta)
+            if len(part) != len(outs):   # a panel that breaks its contract must fail loudly in tests
+                raise RuntimeError(f"panel returned {len(part)} values for {len(outs)} outputs")
+            out.extend(part)
     return tuple(out)
 
 

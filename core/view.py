@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import astuple
+from functools import wraps
 
 import numpy as np
 import pandas as pd
@@ -20,6 +23,38 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 
 def key(ds: query.Dataset, state: ViewState) -> tuple:
     return (str(ds.data_dir), ds.version) + astuple(state)
+
+
+# ---- one view, several panels -----------------------------------------------------------------------
+# The panels of one filter change ask for the same pieces (the map payload for the map and the export metadata,
+# the trend for the chart and the event list, the headline for the text and the sentence). Inside `one_view()`
+# each piece is computed once per (dataset, state); outside it, every call computes (no state between requests).
+_SCOPE: ContextVar[dict | None] = ContextVar("observatorio_view_scope", default=None)
+
+
+@contextmanager
+def one_view():
+    """Share the pieces of a view between the panels of one callback (see `_per_view`)."""
+    token = _SCOPE.set({})
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _per_view(fn):
+    """Memoise fn(ds, state) inside `one_view()` only. Callers must treat the result as read-only."""
+    @wraps(fn)
+    def wrapper(ds, state):
+        scope = _SCOPE.get()
+        if scope is None:
+            return fn(ds, state)
+        k = (fn.__name__, id(ds)) + key(ds, state)
+        hit = scope.get(k)
+        if hit is None:
+            hit = scope[k] = fn(ds, state)
+        return hit
+    return wrapper
 
 
 def locale_of(state: ViewState) -> str:
@@ -66,6 +101,7 @@ def area_name(ds: query.Dataset, focus: str | None, lang: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
+@_per_view
 def map_view(ds: query.Dataset, state: ViewState) -> dict:
     lang = state.lang
     focus, table = _table(ds, state)
@@ -105,6 +141,7 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     return payload
 
 
+@_per_view
 def series_view(ds: query.Dataset, state: ViewState) -> dict:
     lang, m = state.lang, state.measure
     place = place_of(state)
@@ -207,6 +244,7 @@ def ranking_view(ds: query.Dataset, state: ViewState) -> dict:
     return {"rows": rows, "title": title, "note": note}
 
 
+@_per_view
 def headline_view(ds: query.Dataset, state: ViewState) -> dict:
     lang, m = state.lang, state.measure
     loc = locale_of(state)
