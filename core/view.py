@@ -13,7 +13,7 @@ from functools import wraps
 import numpy as np
 import pandas as pd
 
-from core import figures, query
+from core import figures, framing, query
 from core.i18n import SEX_KEYS, t
 from core.numbers import fmt_change, fmt_value, locale_for, plotly_separators
 from core.viewstate import REGION, Note, ViewState
@@ -110,7 +110,7 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     payload = figures.map_payload(
         table, measure=state.measure, year=state.year or 0, lang=lang, locale=locale_of(state),
         source_labels=_source_labels(ds, ids), selected=state.unit,
-        view=figures.frame(query.bbox(ds, table["unit_id"])))
+        view=figures.frame(framing.view_bbox(ds, state.level, table["unit_id"])))
     payload["geo_key"] = f"{state.level}|{scope}|{geo_token(ds)}"
     payload["focus"] = focus or REGION
     payload["geo_url"] = geo_url(ds, state.level, scope)
