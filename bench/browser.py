@@ -225,9 +225,12 @@ def open_view(browser, url: str, timeout_ms: int = 240000, network: dict | None 
     ev = page.evaluate("() => window.__obs.events.find(e => e.n > 0 && e.painted) ||"
                        " window.__obs.events.find(e => e.painted)")
     nav = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"
-                        " return n ? {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd} : {}; }")
+                        " const all = [n].concat(performance.getEntriesByType('resource')).filter(Boolean);"
+                        " return n ? {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd,"
+                        " kb: all.reduce((s, e) => s + (e.transferSize || 0), 0) / 1024} : {}; }")
     page.wait_for_timeout(300)   # let the remaining callbacks of the first render finish
     cold = {"afterplot_ms": ev["t"], "painted_ms": ev["painted"], "dom_content_loaded_ms": nav.get("dcl"),
+            "kb_transferred_to_map": round(nav.get("kb") or 0, 1),
             "areas": ev["n"], "event": ev.get("src"), "errors": errors,
             "hooks": page.evaluate("() => window.__obs.hooks")}
     return ctx, page, rec, cold

@@ -312,6 +312,7 @@ def browser_summary(res: dict) -> dict:
            "cold_afterplot_ms": [round(c["afterplot_ms"], 1) for c in res["colds"]],
            "cold_levels": [c["level"] for c in res["colds"]], "cold_areas": [c["areas"] for c in res["colds"]],
            "cold_event": [c.get("event") for c in res["colds"]],
+           "cold_kb_transferred": [c.get("kb_transferred_to_map") for c in res["colds"]],
            "page_errors": [e for c in res["colds"] for e in c["errors"]]}
     if res.get("slow_link"):
         sl = res["slow_link"]
@@ -321,6 +322,7 @@ def browser_summary(res: dict) -> dict:
         else:
             out["slow_link"] = {
                 "link": sl["link"], "cold_painted_ms": round(sl["cold"]["painted_ms"], 1),
+                "cold_kb_transferred": sl["cold"].get("kb_transferred_to_map"),
                 "cold_areas": sl["cold"]["areas"],
                 "change_painted_ms": round(ch["redraw_painted_ms"], 1) if "redraw_painted_ms" in ch else None,
                 "change_down_kb": round(sum(p["down"] or 0 for p in ch.get("posts", [])) / 1024, 2),
@@ -510,8 +512,10 @@ def print_browser(r: dict) -> None:
         if "error" in bro:
             print(f"{name}: browser phase failed: {bro['error'][:600]}")
             continue
-        for lv, ms, n in zip(bro["cold_levels"], bro["cold_painted_ms"], bro["cold_areas"]):
-            print(f"{name} {lv}: map drawn after navigation (cold) {ms:,.0f} ms painted, {n} areas")
+        for lv, ms, n, kb in zip(bro["cold_levels"], bro["cold_painted_ms"], bro["cold_areas"],
+                                 bro.get("cold_kb_transferred") or [None] * len(bro["cold_levels"])):
+            print(f"{name} {lv}: map drawn after navigation (cold) {ms:,.0f} ms painted, {n} areas"
+                  + (f", {kb:,.0f} KB transferred until then" if kb else ""))
         sl = bro.get("slow_link")
         if sl and "error" in sl:
             print(f"{name} level2 over a phone's link (150 ms RTT, 1.6 Mbit/s down): map NOT drawn: {sl['error'][:300]}")
