@@ -199,6 +199,19 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     # static files (plotly.js, 1.4 MB): compressed once per process, not on every first visit
     server.wsgi_app = StaticCache(server.wsgi_app)
 
+    @server.route("/assets/vendor/plotly-obs.min.js")   # more specific than Dash's /assets/<path:path>
+    def plotly_bundle():
+        """The app's plotly.js, as brotli made it at build time (tools/plotly_bundle/build.sh) for browsers that
+        accept it, else as a file (compressed by flask-compress). Its address carries its digest: cached a year."""
+        path = ASSETS / "vendor" / "plotly-obs.min.js"
+        headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
+        br = path.with_name(path.name + ".br")
+        accepts = request.headers.get("Accept-Encoding") or ""
+        if "br" in [a.split(";")[0].strip() for a in accepts.split(",")] and br.is_file():
+            return Response(br.read_bytes(), mimetype="text/javascript",
+                            headers=headers | {"Content-Encoding": "br"})
+        return Response(path.read_bytes(), mimetype="text/javascript", headers=headers)
+
     @server.route("/healthz")
     def healthz():
         try:

@@ -62,3 +62,16 @@ def test_page_loads_the_loader_and_serves_the_bundle(client):
     assert not any("vendor/" in s for s in scripts)   # not a blocking script tag: dcc.Graph loads it
     r = client.get("/assets/" + _loader_address())
     assert r.status_code == 200 and r.get_data()[:20] == BUNDLE.read_bytes()[:20]
+
+
+def test_bundle_is_served_as_brotli_made_at_build_time(client):
+    import brotli
+    br = BUNDLE.with_name(BUNDLE.name + ".br").read_bytes()
+    assert brotli.decompress(br) == BUNDLE.read_bytes()        # the sidecar is this bundle, not an older one
+    address = "/assets/" + _loader_address()
+    r = client.get(address, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert r.status_code == 200 and r.headers["Content-Encoding"] == "br" and r.get_data() == br
+    assert "immutable" in r.headers["Cache-Control"] and r.headers["Vary"] == "Accept-Encoding"
+    r = client.get(address, headers={"Accept-Encoding": "gzip"})
+    assert r.headers["Content-Encoding"] == "gzip" and len(r.get_data()) > len(br)
+    assert client.get(address, headers={"Accept-Encoding": "brotli-ish"}).get_data() == BUNDLE.read_bytes()
