@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import threading
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -69,27 +70,36 @@ class Dataset:
     geo: dict = field(default_factory=dict)   # (level, country|region) -> GeoBlob
 
     # ---- small helpers -------------------------------------------------------------------------
+    def _info(self) -> dict:
+        """unit_id -> (level, country, parent_id or None, name), built once (a .loc per call cost ~0.5 ms)."""
+        info = self.geo.get("__unit_info__")
+        if info is None:
+            u = self.units
+            info = {uid: (int(lv), c, p if isinstance(p, str) else None, n)
+                    for uid, lv, c, p, n in zip(u["unit_id"], u["level"], u["country"], u["parent_id"], u["name"])}
+            self.geo["__unit_info__"] = info
+        return info
+
     def unit(self, unit_id: str | None) -> dict | None:
-        if not unit_id or unit_id not in self.units.index:
+        if not unit_id:
             return None
-        r = self.units.loc[unit_id]
-        return {"unit_id": unit_id, "level": int(r["level"]), "country": r["country"],
-                "parent_id": r["parent_id"] if isinstance(r["parent_id"], str) else None, "name": r["name"]}
+        r = self._info().get(unit_id)
+        if r is None:
+            return None
+        return {"unit_id": unit_id, "level": r[0], "country": r[1], "parent_id": r[2], "name": r[3]}
 
     def name(self, unit_id: str) -> str:
-        try:
-            return str(self.units.at[unit_id, "name"])
-        except KeyError:
-            return unit_id
+        r = self._info().get(unit_id)
+        return unit_id if r is None else str(r[3])
 
     def ancestors(self, unit_id: str) -> list[str]:
         """[country, ..., unit] (the unit itself last)."""
+        info = self._info()
         chain = []
         cur = unit_id
-        while cur and cur in self.units.index and len(chain) < 5:
+        while cur and cur in info and len(chain) < 5:
             chain.append(cur)
-            p = self.units.at[cur, "parent_id"]
-            cur = p if isinstance(p, str) else None
+            cur = info[cur][2]
         return list(reversed(chain))
 
     def source_label(self, source_id: str | None) -> str:
@@ -374,17 +384,149 @@ def focus_of(ds: Dataset, level: int, country: str, unit: str | None) -> str | N
 
 
 def scope_units(ds: Dataset, level: int, focus: str | None) -> pd.Index:
-    """Unit ids at `level` inside `focus` (None = region)."""
-    u = ds.units
-    mask = u["level"] == level
-    f = ds.unit(focus)
-    if f is not None:
-        mask &= u["anc0" if f["level"] == 0 else "anc1"] == focus
-    return u.index[mask]
+    """Unit ids at `level` inside `focus` (None = region), in the units' order (kept per dataset: pd.Index is
+    immutable)."""
+    return _scope(ds, level, focus)[0]
+
+
+def _scope(ds: Dataset, level: int, focus: str | None) -> tuple[pd.Index, np.ndarray]:
+    """scope_units and the positions of those units in ds.units (built once per (level, focus))."""
+    store = _fast(ds).setdefault("scope", {})
+    hit = store.get((level, focus))
+    if hit is None:
+        u = ds.units
+        mask = u["level"] == level
+        f = ds.unit(focus)
+        if f is not None:
+            mask &= u["anc0" if f["level"] == 0 else "anc1"] == focus
+        mask = mask.to_numpy(dtype=bool)
+        hit = store[(level, focus)] = (u.index[mask], np.flatnonzero(mask))
+    return hit
 
 
 def _slice(ds: Dataset, level: int, offense: str, sex: str, age: str) -> pd.DataFrame:
     return ds.by_key.get((level, offense, sex, age), ds.values.iloc[0:0])
+
+
+# ---- plain arrays prepared once per dataset / slice: a filter change reads positions, not pandas masks -------
+def _fast(ds: Dataset) -> dict:
+    """The per-dataset store of prepared arrays (kept on the dataset, read-only once built)."""
+    d = ds.geo.get("__fast__")
+    if d is None:
+        d = ds.geo.setdefault("__fast__", {})
+    return d
+
+
+@dataclass(frozen=True)
+class SliceArrays:
+    """One (level, offense, sex, age) slice of the best values as arrays, rows ordered by year (stable).
+
+    `years`: distinct years ascending; rows of years[i] are bounds[i]:bounds[i+1]. `upos`: each row's unit as
+    a position in ds.units (-1 if unknown). `cols`: the value columns as float64 / bool / object arrays.
+    Internal: callers must not change the arrays."""
+    years: np.ndarray
+    bounds: np.ndarray
+    upos: np.ndarray
+    cols: dict
+    src: np.ndarray          # each row's position in the slice's frame (ds.by_key[key])
+
+    def block(self, year: int) -> tuple[int, int]:
+        i = int(np.searchsorted(self.years, year))
+        if i < len(self.years) and self.years[i] == year:
+            return int(self.bounds[i]), int(self.bounds[i + 1])
+        return 0, 0
+
+    def year_of_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The year of each row (int64)."""
+        return self.years[np.searchsorted(self.bounds, rows, side="right") - 1]
+
+    def rows_of(self, year: int, upos: np.ndarray, n_units: int) -> np.ndarray:
+        """Row of each unit position in `upos` for `year` (-1 where the unit has no row)."""
+        a, b = self.block(year)
+        lookup = np.full(n_units, -1, dtype=np.intp)
+        if b > a:
+            lookup[self.upos[a:b]] = np.arange(a, b)
+        return lookup[upos]
+
+
+FLOAT_COLS = ("count", "rate", "population")
+OBJECT_COLS = ("population_source", "count_source", "rate_source")
+
+
+def _values_arrays(ds: Dataset) -> dict:
+    """The best-values table as arrays, and each slice's row positions (one groupby, once per dataset)."""
+    store = _fast(ds)
+    hit = store.get("values")
+    if hit is None:
+        v = ds.values
+        hit = {
+            "groups": v.groupby(["level", "offense", "sex", "age_group"], sort=False).indices,
+            "year": v["year"].to_numpy(dtype="int64"),
+            "upos": ds.units.index.get_indexer(v["unit_id"]).astype(np.intp),
+            "rate_computed": v["rate_computed"].to_numpy(dtype=bool),
+            # text columns already held as Python objects (under a million rows): shared, not copied
+            **{c: v[c].to_numpy(dtype="float64") for c in FLOAT_COLS},
+            **{c: v[c].to_numpy() for c in OBJECT_COLS if v[c].dtype == object},
+        }
+        store["values"] = hit
+    return hit
+
+
+def slice_arrays(ds: Dataset, level: int, offense: str, sex: str, age: str) -> SliceArrays:
+    """The arrays of one slice (built on first use from the dataset's arrays, then kept)."""
+    store = _fast(ds).setdefault("slices", {})
+    k = (level, offense, sex, age)
+    hit = store.get(k)
+    if hit is None:
+        va = _values_arrays(ds)
+        pos = va["groups"].get(k)
+        pos = np.zeros(0, dtype=np.intp) if pos is None else np.asarray(pos, dtype=np.intp)
+        yrs = va["year"][pos]
+        order = np.argsort(yrs, kind="stable")
+        pos, yrs = pos[order], yrs[order]
+        years, starts = np.unique(yrs, return_index=True)
+        cols = {c: va[c][pos] for c in FLOAT_COLS + ("rate_computed",)}
+        for c in OBJECT_COLS:
+            cols[c] = va[c][pos] if c in va else ds.values[c].take(pos).to_numpy(dtype=object)
+        hit = store[k] = SliceArrays(years=years, bounds=np.append(starts, len(yrs)).astype(np.intp),
+                                     upos=va["upos"][pos], cols=cols, src=order.astype(np.intp))
+    return hit
+
+
+def _unit_arrays(ds: Dataset) -> dict:
+    """Per-unit arrays in ds.units order: name and country as Python strings, and a sort key of the name (equal
+    names, equal keys; the order of Python string comparison, as pandas sorts text)."""
+    store = _fast(ds)
+    hit = store.get("units")
+    if hit is None:
+        names = ds.units["name"].to_numpy(dtype=object)
+        _, name_key = np.unique(names, return_inverse=True)
+        hit = store["units"] = {"name": names, "country": ds.units["country"].to_numpy(dtype=object),
+                                "name_key": name_key.reshape(-1).astype(np.intp),
+                                **{c: ds.units[c].to_numpy(dtype="float64") for c in ("minx", "miny", "maxx", "maxy")}}
+    return hit
+
+
+def _take(arr: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
+    """arr[rows] with `fill` where rows == -1 (what a reindex gives for a missing label)."""
+    ok = rows >= 0
+    if arr.dtype == object:
+        out = np.full(len(rows), fill, dtype=object)
+    else:
+        out = np.full(len(rows), fill, dtype=arr.dtype)
+    out[ok] = arr[rows[ok]]
+    return out
+
+
+def rank_min_desc(values: np.ndarray) -> np.ndarray:
+    """pandas' Series.rank(method="min", ascending=False) of a float array: 1 + how many values are larger;
+    NaN stays NaN."""
+    values = np.asarray(values, dtype="float64")
+    out = np.full(len(values), np.nan)
+    ok = ~np.isnan(values)
+    s = np.sort(values[ok])
+    out[ok] = (len(s) - np.searchsorted(s, values[ok], side="right") + 1).astype("float64")
+    return out
 
 
 @frame_memo()
@@ -393,35 +535,45 @@ def map_table(ds: Dataset, level: int, focus: str | None, offense: str, year: in
     """One row per unit in scope (units without data included, value NaN), sorted by rank then name.
 
     Columns: unit_id, name, country, value, count, rate, rate_computed, population, population_source, source,
-    count_source, rate_source, rank, prev_value, change_pct (change only between years of the same source)."""
-    units = scope_units(ds, level, focus)
-    sl = _slice(ds, level, offense, sex, age)
-    cur = sl[sl["year"] == year].set_index("unit_id").reindex(units)
-    prev = sl[sl["year"] == year - 1].set_index("unit_id").reindex(units)
+    count_source, rate_source, rank, prev_value, change_pct (change only between years of the same source).
+    Built from the slice's arrays (tests/test_query_fast.py checks it against the pandas reindex it replaces)."""
+    units, upos = _scope(ds, level, focus)
+    sa = slice_arrays(ds, level, offense, sex, age)
+    ua = _unit_arrays(ds)
+    n_all = len(ds.units)
+    cur = sa.rows_of(year, upos, n_all)
+    prev = sa.rows_of(year - 1, upos, n_all)
+    c = sa.cols
     src_col = f"{measure}_source"
-    out = pd.DataFrame({
-        "unit_id": units,
-        "name": ds.units["name"].reindex(units).to_numpy(),
-        "country": ds.units["country"].reindex(units).to_numpy(),
-        "value": cur[measure].to_numpy(dtype="float64"),
-        "count": cur["count"].to_numpy(dtype="float64"),
-        "rate": cur["rate"].to_numpy(dtype="float64"),
-        "rate_computed": cur["rate_computed"].fillna(False).astype(bool).to_numpy(),
-        "population": cur["population"].to_numpy(dtype="float64"),
-        "population_source": cur["population_source"].to_numpy(dtype=object),
-        "source": cur[src_col].to_numpy(dtype=object),
-        "count_source": cur["count_source"].to_numpy(dtype=object),
-        "rate_source": cur["rate_source"].to_numpy(dtype=object),
-    })
-    prev_val = prev[measure].to_numpy(dtype="float64")
-    same_src = prev[src_col].to_numpy(dtype=object) == out["source"].to_numpy(dtype=object)
+    value = _take(c[measure], cur, np.nan)
+    source = _take(c[src_col], cur, np.nan)
+    prev_val = _take(c[measure], prev, np.nan)
+    same_src = _take(c[src_col], prev, np.nan) == source
     prev_val = np.where(same_src, prev_val, np.nan)
-    out["prev_value"] = prev_val
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["change_pct"] = np.where(prev_val > 0, (out["value"] - prev_val) / prev_val * 100.0, np.nan)
-    out["rank"] = out["value"].rank(method="min", ascending=False).astype("Float64")
-    out["_nan"] = out["value"].isna()
-    out = out.sort_values(["_nan", "rank", "name"]).drop(columns="_nan").reset_index(drop=True)
+        change = np.where(prev_val > 0, (value - prev_val) / prev_val * 100.0, np.nan)
+    rank = rank_min_desc(value)
+    nan = np.isnan(value)
+    # sort_values(["_nan", "rank", "name"]) is a stable lexicographic sort: the same with np.lexsort
+    order = np.lexsort((ua["name_key"][upos], np.where(nan, np.inf, rank), nan))
+    cur = cur[order]
+    out = pd.DataFrame({
+        "unit_id": units[order],
+        "name": ua["name"][upos[order]],
+        "country": ua["country"][upos[order]],
+        "value": value[order],
+        "count": _take(c["count"], cur, np.nan),
+        "rate": _take(c["rate"], cur, np.nan),
+        "rate_computed": _take(c["rate_computed"], cur, False),
+        "population": _take(c["population"], cur, np.nan),
+        "population_source": _take(c["population_source"], cur, np.nan),
+        "source": source[order],
+        "count_source": _take(c["count_source"], cur, np.nan),
+        "rate_source": _take(c["rate_source"], cur, np.nan),
+    })
+    out["prev_value"] = prev_val[order]
+    out["change_pct"] = change[order]
+    out["rank"] = pd.Series(rank[order]).astype("Float64")
     return out
 
 
@@ -430,11 +582,15 @@ def unit_value(ds: Dataset, unit_id: str, offense: str, year: int, sex: str, age
     u = ds.unit(unit_id)
     if u is None:
         return None
-    sl = _slice(ds, u["level"], offense, sex, age)
-    row = sl[(sl["year"] == year) & (sl["unit_id"] == unit_id)]
-    if row.empty or pd.isna(row.iloc[0][measure]):
+    sa = slice_arrays(ds, u["level"], offense, sex, age)
+    a, b = sa.block(year)
+    hit = np.flatnonzero(sa.upos[a:b] == ds.units.index.get_loc(unit_id))
+    if len(hit) == 0 or np.isnan(sa.cols[measure][a + hit[0]]):
         return None
-    return row.iloc[0].to_dict()
+    return _slice(ds, u["level"], offense, sex, age).iloc[int(sa.src[a + hit[0]])].to_dict()
+
+
+_EMPTY_SERIES = ("year", "value", "source")
 
 
 @frame_memo(2048)
@@ -442,25 +598,16 @@ def unit_series(ds: Dataset, unit_id: str, offense: str, sex: str, age: str, mea
     """year, value, source for one unit, years with a value only, ascending."""
     u = ds.unit(unit_id)
     if u is None:
-        return pd.DataFrame(columns=["year", "value", "source"])
-    sl = _slice(ds, u["level"], offense, sex, age)
-    pos = _unit_rows(ds, u["level"], offense, sex, age).get(unit_id)
-    if pos is None:
-        return pd.DataFrame(columns=["year", "value", "source"])
-    s = sl.iloc[pos]
-    s = s[s[measure].notna()]
-    return pd.DataFrame({"year": s["year"].to_numpy(), "value": s[measure].to_numpy(dtype="float64"),
-                         "source": s[f"{measure}_source"].to_numpy(dtype=object)}).sort_values("year").reset_index(drop=True)
-
-
-@frame_memo(256)
-def _unit_rows(ds: Dataset, level: int, offense: str, sex: str, age: str) -> dict:
-    """{unit_id: row positions} of one slice: the trend asks for a unit's rows ~10 times per new view, and a
-    filter over the whole slice each time cost ~3 ms. Internal: callers must not change the arrays."""
-    sl = _slice(ds, level, offense, sex, age)
-    if sl.empty:
-        return {}
-    return {str(k): v for k, v in sl.groupby("unit_id", sort=False).indices.items()}
+        return pd.DataFrame(columns=list(_EMPTY_SERIES))
+    sa = slice_arrays(ds, u["level"], offense, sex, age)
+    upos = ds.units.index.get_loc(unit_id)
+    rows = np.flatnonzero(sa.upos == upos)   # ascending years (the slice's rows are ordered by year)
+    if len(rows) == 0:
+        return pd.DataFrame(columns=list(_EMPTY_SERIES))
+    vals = sa.cols[measure][rows]
+    rows = rows[~np.isnan(vals)]
+    return pd.DataFrame({"year": sa.year_of_rows(rows), "value": sa.cols[measure][rows],
+                         "source": sa.cols[f"{measure}_source"][rows]})
 
 
 # The six countries of the observatories' mission; Panama and Nicaragua are neighbours shown alongside.
@@ -472,29 +619,43 @@ def region_series(ds: Dataset, offense: str, sex: str, age: str, measure: str) -
     """Regional figure per year, only where it can be honestly aggregated: every mission country (and every
     country of the data if none of them is present) has the value that year; neighbours without it are left out
     and listed in `missing`. Counts: the sum; rates: population-weighted mean = sum(rate*pop)/sum(pop), which
-    needs a population for every country counted. Columns year, value, sources, population_sources, missing."""
+    needs a population for every country counted. Columns year, value, sources, population_sources, missing.
+    One pass over the level-0 slice's arrays, rows in the slice's order (so the sums add in the same order)."""
     members = list(ds.countries)
-    required = [c for c in members if c in MISSION_COUNTRIES] or members
-    sl = _slice(ds, 0, offense, sex, age)
-    sl = sl[sl["unit_id"].isin(members) & sl[measure].notna()]
+    required = set(c for c in members if c in MISSION_COUNTRIES) or set(members)
+    sa = slice_arrays(ds, 0, offense, sex, age)
+    ids = ds.units.index
+    member_pos = ids.get_indexer(pd.Index(members, dtype=object))
+    c = sa.cols
     rows = []
-    for year, g in sl.groupby("year"):
-        if not set(required) <= set(g["unit_id"]):
+    for i, year in enumerate(sa.years):
+        a, b = int(sa.bounds[i]), int(sa.bounds[i + 1])
+        src = sa.src[a:b]
+        r = a + np.argsort(src, kind="stable")   # the slice frame's order within the year
+        r = r[np.isin(sa.upos[r], member_pos) & ~np.isnan(c[measure][r])]
+        if len(r) == 0:
+            continue
+        present = {ids[p] for p in sa.upos[r]}
+        if not required <= present:
             continue
         pop_sources: list[str] = []
         if measure == "count":
-            val = float(g["count"].sum())
+            val = float(c["count"][r].sum())
         else:
-            if g["population"].isna().any():
+            pop = c["population"][r]
+            if np.isnan(pop).any():
                 continue
-            val = float((g["rate"] * g["population"]).sum() / g["population"].sum())
-            if "population_source" in g:
-                pop_sources = sorted(set(g["population_source"].dropna().astype(str)))
+            val = float((c["rate"][r] * pop).sum() / pop.sum())
+            pop_sources = sorted({str(x) for x in c["population_source"][r] if not _na(x)})
         rows.append({"year": int(year), "value": val,
-                     "sources": sorted(set(g[f"{measure}_source"].dropna().astype(str))),
+                     "sources": sorted({str(x) for x in c[f"{measure}_source"][r] if not _na(x)}),
                      "population_sources": pop_sources,
-                     "missing": sorted(set(members) - set(g["unit_id"]))})
+                     "missing": sorted(set(members) - present)})
     return pd.DataFrame(rows, columns=["year", "value", "sources", "population_sources", "missing"])
+
+
+def _na(x) -> bool:
+    return x is None or (isinstance(x, float) and x != x)
 
 
 def sources_in(ds: Dataset, source_ids) -> list[dict]:
@@ -504,10 +665,15 @@ def sources_in(ds: Dataset, source_ids) -> list[dict]:
 
 
 def bbox(ds: Dataset, unit_ids) -> tuple[float, float, float, float] | None:
-    sub = ds.units.loc[ds.units.index.intersection(list(unit_ids))]
-    if sub.empty:
+    ua = _unit_arrays(ds)
+    pos = ds.units.index.get_indexer(pd.Index(list(unit_ids), dtype=object))
+    pos = np.unique(pos[pos >= 0])
+    if len(pos) == 0:
         return None
-    return (float(sub["minx"].min()), float(sub["miny"].min()), float(sub["maxx"].max()), float(sub["maxy"].max()))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN bounds: NaN, as pandas' min gives
+        return (float(np.nanmin(ua["minx"][pos])), float(np.nanmin(ua["miny"][pos])),
+                float(np.nanmax(ua["maxx"][pos])), float(np.nanmax(ua["maxy"][pos])))
 
 
 def geojson(ds: Dataset, level: int, scope: str) -> GeoBlob | None:

@@ -1,0 +1,266 @@
+"""The array-based queries (core.query: slice_arrays, map_table, ...) against the plain pandas way they replace.
+
+Every reference below is the pandas code the app used before the arrays (boolean masks, set_index/reindex,
+Series.rank, sort_values), run on the same dataset: the fast path must give the same frame, value for value,
+dtype for dtype, NaN for NaN and None for None."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import query
+
+REAL = Path(__file__).resolve().parent.parent / "data" / "processed"
+
+
+# ---- references: the pandas code of the previous version ---------------------------------------------------
+def ref_scope_units(ds, level, focus):
+    u = ds.units
+    mask = u["level"] == level
+    f = ds.unit(focus)
+    if f is not None:
+        mask &= u["anc0" if f["level"] == 0 else "anc1"] == focus
+    return u.index[mask]
+
+
+def ref_map_table(ds, level, focus, offense, year, sex, age, measure):
+    units = ref_scope_units(ds, level, focus)
+    sl = query._slice(ds, level, offense, sex, age)
+    cur = sl[sl["year"] == year].set_index("unit_id").reindex(units)
+    prev = sl[sl["year"] == year - 1].set_index("unit_id").reindex(units)
+    src_col = f"{measure}_source"
+    out = pd.DataFrame({
+        "unit_id": units,
+        "name": ds.units["name"].reindex(units).to_numpy(),
+        "country": ds.units["country"].reindex(units).to_numpy(),
+        "value": cur[measure].to_numpy(dtype="float64"),
+        "count": cur["count"].to_numpy(dtype="float64"),
+        "rate": cur["rate"].to_numpy(dtype="float64"),
+        "rate_computed": cur["rate_computed"].fillna(False).astype(bool).to_numpy(),
+        "population": cur["population"].to_numpy(dtype="float64"),
+        "population_source": cur["population_source"].to_numpy(dtype=object),
+        "source": cur[src_col].to_numpy(dtype=object),
+        "count_source": cur["count_source"].to_numpy(dtype=object),
+        "rate_source": cur["rate_source"].to_numpy(dtype=object),
+    })
+    prev_val = prev[measure].to_numpy(dtype="float64")
+    same_src = prev[src_col].to_numpy(dtype=object) == out["source"].to_numpy(dtype=object)
+    prev_val = np.where(same_src, prev_val, np.nan)
+    out["prev_value"] = prev_val
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pct"] = np.where(prev_val > 0, (out["value"] - prev_val) / prev_val * 100.0, np.nan)
+    out["rank"] = out["value"].rank(method="min", ascending=False).astype("Float64")
+    out["_nan"] = out["value"].isna()
+    return out.sort_values(["_nan", "rank", "name"]).drop(columns="_nan").reset_index(drop=True)
+
+
+def _kinds(s: pd.Series) -> list[str]:
+    """Each value's type, NaN told apart from None (a reindex fills text columns with NaN, the data has None)."""
+    return [type(x).__name__ + ("-nan" if isinstance(x, float) and x != x else "") for x in s]
+
+
+def assert_same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    for c in a.columns:
+        if a[c].dtype == object:
+            assert _kinds(a[c]) == _kinds(b[c]), c
+
+
+def _cases(ds, n_focus: int = 4):
+    cat = query.catalog(ds)
+    level1 = [u for u, (lv, _c, _p) in cat.units.items() if lv == 1][:n_focus]
+    foci = [None] + list(ds.countries) + level1
+    keys = sorted({(lv, o, s, a) for (lv, o, s, a) in ds.by_key})
+    offenses = sorted({k[1] for k in keys})[:3]
+    years = sorted(ds.years)
+    years = sorted({years[0] - 1, years[len(years) // 2], years[-2], years[-1]})
+    for level in (0, 1, 2):
+        for focus in foci:
+            for off in offenses:
+                for year in years:
+                    for sex in ("total", "female"):
+                        for m in ("rate", "count"):
+                            yield level, focus, off, year, sex, "total", m
+
+
+@pytest.fixture(scope="module")
+def real_ds():
+    if not (REAL / "facts.parquet").is_file():
+        pytest.skip("no processed data in data/processed")
+    return query.get_dataset(REAL)
+
+
+# ---- tests ---------------------------------------------------------------------------------------------------
+def test_rank_min_desc_is_pandas_rank():
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 7, 50, 400):
+        vals = rng.integers(0, 12, n).astype("float64") / 4   # many ties
+        vals[rng.random(n) < 0.2] = np.nan
+        vals[: min(n, 2)] = [0.0, -0.0][: min(n, 2)]
+        expected = pd.Series(vals).rank(method="min", ascending=False).to_numpy()
+        np.testing.assert_array_equal(query.rank_min_desc(vals), expected)
+
+
+def test_slice_arrays_rows_are_the_pandas_rows(ds):
+    for (level, off, sex, age), sl in ds.by_key.items():
+        sa = query.slice_arrays(ds, level, off, sex, age)
+        for year in sorted(set(sl["year"])) + [1900]:
+            sub = sl[sl["year"] == year]
+            a, b = sa.block(year)
+            assert b - a == len(sub)
+            got = sorted(ds.units.index[sa.upos[a:b]])
+            assert got == sorted(sub["unit_id"])
+            # every column of the unit's row, by position
+            upos = ds.units.index.get_indexer(sub["unit_id"])
+            rows = sa.rows_of(year, upos, len(ds.units))
+            for c in query.FLOAT_COLS:
+                np.testing.assert_array_equal(sa.cols[c][rows], sub[c].to_numpy(dtype="float64"))
+            for c in query.OBJECT_COLS + ("rate_computed",):
+                assert list(sa.cols[c][rows]) == list(sub[c])
+
+
+def test_scope_units_is_the_pandas_mask(ds):
+    for level in (0, 1, 2):
+        for focus in [None] + list(ds.units.index):
+            assert list(query.scope_units(ds, level, focus)) == list(ref_scope_units(ds, level, focus))
+
+
+def test_map_table_same_frame_as_pandas_fixture(ds):
+    n = 0
+    for i, case in enumerate(_cases(ds)):
+        if i % 5 == 0:   # a fifth (5 is prime to the inner loops: every measure, sex and year)
+            assert_same_frame(query.map_table.__wrapped__(ds, *case), ref_map_table(ds, *case))
+            n += 1
+    assert n > 100
+
+
+def test_map_table_same_frame_as_pandas_real_data(real_ds):
+    for i, case in enumerate(_cases(real_ds, 3)):
+        if i % 7 == 0:   # a seventh of the cases: still every level, offence and year
+            assert_same_frame(query.map_table.__wrapped__(real_ds, *case), ref_map_table(real_ds, *case))
+
+
+def ref_unit(ds, unit_id):
+    if not unit_id or unit_id not in ds.units.index:
+        return None
+    r = ds.units.loc[unit_id]
+    return {"unit_id": unit_id, "level": int(r["level"]), "country": r["country"],
+            "parent_id": r["parent_id"] if isinstance(r["parent_id"], str) else None, "name": r["name"]}
+
+
+def ref_ancestors(ds, unit_id):
+    chain, cur = [], unit_id
+    while cur and cur in ds.units.index and len(chain) < 5:
+        chain.append(cur)
+        p = ds.units.at[cur, "parent_id"]
+        cur = p if isinstance(p, str) else None
+    return list(reversed(chain))
+
+
+def test_unit_name_ancestors_as_pandas(ds):
+    for uid in list(ds.units.index) + ["nope", "", None]:
+        assert ds.unit(uid) == ref_unit(ds, uid)
+        if uid is not None:
+            assert ds.ancestors(uid) == ref_ancestors(ds, uid)
+            expected = str(ds.units.at[uid, "name"]) if uid in ds.units.index else uid
+            assert ds.name(uid) == expected
+
+
+def ref_bbox(ds, unit_ids):
+    sub = ds.units.loc[ds.units.index.intersection(list(unit_ids))]
+    if sub.empty:
+        return None
+    return (float(sub["minx"].min()), float(sub["miny"].min()), float(sub["maxx"].max()), float(sub["maxy"].max()))
+
+
+def test_bbox_as_pandas(ds):
+    ids = list(ds.units.index)
+    for sel in ([], ids, ids[:1], ids[1:4], ["nope"] + ids[-3:], ids[::2]):
+        assert query.bbox(ds, sel) == ref_bbox(ds, sel)
+
+
+def _ref_unit_rows(ds, unit_id, offense, sex, age):
+    u = ds.unit(unit_id)
+    sl = query._slice(ds, u["level"], offense, sex, age)
+    return sl, sl[sl["unit_id"] == unit_id]
+
+
+def ref_unit_series(ds, unit_id, offense, sex, age, measure):
+    if ds.unit(unit_id) is None:
+        return pd.DataFrame(columns=["year", "value", "source"])
+    _, s = _ref_unit_rows(ds, unit_id, offense, sex, age)
+    if s.empty:
+        return pd.DataFrame(columns=["year", "value", "source"])
+    s = s[s[measure].notna()]
+    return pd.DataFrame({"year": s["year"].to_numpy(), "value": s[measure].to_numpy(dtype="float64"),
+                         "source": s[f"{measure}_source"].to_numpy(dtype=object)}
+                        ).sort_values("year").reset_index(drop=True)
+
+
+def ref_unit_value(ds, unit_id, offense, year, sex, age, measure):
+    if ds.unit(unit_id) is None:
+        return None
+    sl, _ = _ref_unit_rows(ds, unit_id, offense, sex, age)
+    row = sl[(sl["year"] == year) & (sl["unit_id"] == unit_id)]
+    if row.empty or pd.isna(row.iloc[0][measure]):
+        return None
+    return row.iloc[0].to_dict()
+
+
+def _same_dict(a, b):
+    assert (a is None) == (b is None)
+    if a is not None:
+        assert list(a) == list(b)
+        for k in a:
+            assert type(a[k]) is type(b[k]) and (a[k] == b[k] or (a[k] != a[k] and b[k] != b[k])), k
+
+
+def test_unit_series_and_value_as_pandas(ds):
+    units = list(ds.units.index) + ["nope"]
+    offenses = sorted({k[1] for k in ds.by_key})[:3]
+    for i, uid in enumerate(units):
+        for off in offenses:
+            for sex in ("total", "female"):
+                for m in ("rate", "count"):
+                    assert_same_frame(query.unit_series.__wrapped__(ds, uid, off, sex, "total", m),
+                                      ref_unit_series(ds, uid, off, sex, "total", m))
+                    for year in ds.years[i % 3::5]:
+                        _same_dict(query.unit_value(ds, uid, off, year, sex, "total", m),
+                                   ref_unit_value(ds, uid, off, year, sex, "total", m))
+
+
+def ref_region_series(ds, offense, sex, age, measure):
+    members = list(ds.countries)
+    required = [c for c in members if c in query.MISSION_COUNTRIES] or members
+    sl = query._slice(ds, 0, offense, sex, age)
+    sl = sl[sl["unit_id"].isin(members) & sl[measure].notna()]
+    rows = []
+    for year, g in sl.groupby("year"):
+        if not set(required) <= set(g["unit_id"]):
+            continue
+        pop_sources = []
+        if measure == "count":
+            val = float(g["count"].sum())
+        else:
+            if g["population"].isna().any():
+                continue
+            val = float((g["rate"] * g["population"]).sum() / g["population"].sum())
+            pop_sources = sorted(set(g["population_source"].dropna().astype(str)))
+        rows.append({"year": int(year), "value": val,
+                     "sources": sorted(set(g[f"{measure}_source"].dropna().astype(str))),
+                     "population_sources": pop_sources, "missing": sorted(set(members) - set(g["unit_id"]))})
+    return pd.DataFrame(rows, columns=["year", "value", "sources", "population_sources", "missing"])
+
+
+@pytest.mark.parametrize("which", ["fixture", "real"])
+def test_region_series_as_pandas(which, ds, request):
+    d = ds if which == "fixture" else request.getfixturevalue("real_ds")
+    for off in sorted({k[1] for k in d.by_key}):
+        for sex in ("total", "female", "male"):
+            for m in ("rate", "count"):
+                a = query.region_series.__wrapped__(d, off, sex, "total", m)
+                b = ref_region_series(d, off, sex, "total", m)
+                pd.testing.assert_frame_equal(a, b, check_exact=True)
