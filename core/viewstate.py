@@ -82,6 +82,8 @@ class Catalog:
                                              "n_units", "measure"]))
     # reconcile() results by state: the catalog is immutable, so they are too (bounded; see reconcile)
     reconciled: dict = field(repr=False, compare=False, hash=False, default_factory=dict)
+    # the availability table as arrays (whole, and per (country, level)): built once, read-only afterwards
+    prepared: dict = field(repr=False, compare=False, hash=False, default_factory=dict)
 
     def ancestors(self, unit_id: str) -> list[str]:
         chain: list[str] = []
@@ -202,15 +204,33 @@ def _validate(param: str, v: str, cat: Catalog) -> tuple[bool, object]:
 
 
 # ---------------------------------------------------------------------------------------------------
-def _rows(cat: Catalog, country: str, level: int) -> tuple[pd.DataFrame, bool]:
-    """Availability rows for the country (all for region) at the level; if none, at any level (flag False)."""
-    a = cat.avail
-    if country != REGION:
-        a = a[a["country"] == country]
-    at_level = a[a["level"] == level]
-    if len(at_level):
-        return at_level, True
-    return a, False
+AVAIL_COLS = ("country", "level", "offense", "measure", "sex", "age_group", "year")
+
+
+def _avail_arrays(cat: Catalog) -> dict[str, np.ndarray]:
+    """cat.avail's columns as arrays (text as Python strings, numbers as Python-comparable ints)."""
+    hit = cat.prepared.get("avail")
+    if hit is None:
+        a = cat.avail
+        hit = cat.prepared["avail"] = {c: a[c].to_numpy() if c in a else np.zeros(0, dtype=object)
+                                       for c in AVAIL_COLS}
+    return hit
+
+
+def _row_arrays(cat: Catalog, country: str, level: int) -> tuple[dict[str, np.ndarray], bool]:
+    """`_rows` as arrays (the same rows, in the same order), kept per (country, level)."""
+    key = ("rows", country, level)
+    hit = cat.prepared.get(key)
+    if hit is None:
+        a = _avail_arrays(cat)
+        mask = np.ones(len(a["level"]), dtype=bool)
+        if country != REGION:
+            mask = a["country"] == country
+        at_level = mask & (a["level"] == level)
+        has = bool(at_level.any())
+        sel = at_level if has else mask
+        hit = cat.prepared[key] = ({c: v[sel] for c, v in a.items()}, has)
+    return hit
 
 
 # The six countries of the observatories' mission; Panama and Nicaragua are neighbours shown alongside.
@@ -222,12 +242,21 @@ def default_year(rows: pd.DataFrame) -> int | None:
     do not hold the default back (region homicide rate: 2022, all six, although Nicaragua stops in 2021)."""
     if rows is None or rows.empty:
         return None
-    core_rows = rows[rows["country"].isin(MISSION_COUNTRIES)]
-    if not core_rows.empty:
-        rows = core_rows
-    per = rows.groupby("year")["country"].nunique()
-    best = per.max()
-    return int(per[per == best].index.max())
+    return _default_year(rows["year"].to_numpy(), rows["country"].to_numpy())
+
+
+def _default_year(years: np.ndarray, countries: np.ndarray) -> int | None:
+    """default_year over arrays: distinct countries per year, mission countries only when any has a row."""
+    if len(years) == 0:
+        return None
+    core = np.isin(countries, MISSION_COUNTRIES)
+    if core.any():
+        years, countries = years[core], countries[core]
+    per: dict[int, set] = {}
+    for y, c in zip(years.tolist(), countries.tolist()):
+        per.setdefault(y, set()).add(c)
+    best = max(len(v) for v in per.values())
+    return int(max(y for y, v in per.items() if len(v) == best))
 
 
 RECONCILED_MAX = 4096
@@ -249,13 +278,12 @@ def reconcile(state: ViewState, cat: Catalog) -> tuple[ViewState, list[Note], bo
 
 def _reconcile(state: ViewState, cat: Catalog) -> tuple[ViewState, tuple[Note, ...], bool]:
     notes: list[Note] = []
-    rows, level_has_data = _rows(cat, state.country, state.level)
-    if rows.empty:
+    cols, level_has_data = _row_arrays(cat, state.country, state.level)
+    if len(cols["year"]) == 0:
         return state, (), False
 
-    # plain arrays: a few pandas filters cost ~15 ms per change, numpy masks a fraction of one
-    cols = {c: rows[c].to_numpy() for c in ("offense", "measure", "sex", "age_group", "year", "country")}
-    mask = np.ones(len(rows), dtype=bool)
+    # plain arrays prepared once per (country, level): pandas filters cost ~15 ms per change
+    mask = np.ones(len(cols["year"]), dtype=bool)
 
     def pick(param: str, col: str, current, preferred):
         nonlocal mask
@@ -278,7 +306,7 @@ def _reconcile(state: ViewState, cat: Catalog) -> tuple[ViewState, tuple[Note, .
     years = set(cols["year"][mask].tolist())
     year = state.year
     if year not in years:
-        new_year = default_year(rows[mask])
+        new_year = _default_year(cols["year"][mask], cols["country"][mask])
         if year is not None:
             notes.append(Note("fallback", "year", str(year), str(new_year)))
         year = new_year
@@ -313,13 +341,13 @@ def to_query(state: ViewState) -> str:
 def options(state: ViewState, cat: Catalog) -> dict[str, dict]:
     """For each control: {value: has_data} given the choices above it (country -> offense -> measure -> sex ->
     age -> year). Levels: {level: (has_units, has_data)}; countries: {iso3: has data for the offense}."""
-    a = cat.avail
+    a = _avail_arrays(cat)
     out: dict[str, dict] = {}
-    off_rows = a[a["offense"].to_numpy() == state.offense]
-    have_c = set(off_rows["country"].unique())
+    off = a["offense"] == state.offense
+    have_c = set(a["country"][off].tolist())
     out["country"] = {c: (c in have_c) for c in cat.countries}
-    ctry_rows = off_rows if state.country == REGION else off_rows[off_rows["country"].to_numpy() == state.country]
-    levels_with_data = set(ctry_rows["level"].unique().tolist())
+    ctry = off if state.country == REGION else off & (a["country"] == state.country)
+    levels_with_data = set(a["level"][ctry].tolist())
     lv = {}
     for level in LEVELS:
         if state.country == REGION:
@@ -328,20 +356,20 @@ def options(state: ViewState, cat: Catalog) -> dict[str, dict]:
             has_units = (state.country, level) in cat.levels_with_units
         lv[level] = (has_units, level in levels_with_data)
     out["level"] = lv
-    rows, _ = _rows(cat, state.country, state.level)
-    have = set(rows["offense"].unique())
+    rows, _ = _row_arrays(cat, state.country, state.level)
+    have = set(rows["offense"].tolist())
     out["offense"] = {o: (o in have) for o in cat.offenses}
-    rows = rows[rows["offense"].to_numpy() == state.offense]
-    have = set(rows["measure"].unique())
+    mask = rows["offense"] == state.offense
+    have = set(rows["measure"][mask].tolist())
     out["measure"] = {m: (m in have) for m in MEASURES}
-    rows = rows[rows["measure"].to_numpy() == state.measure]
-    have = set(rows["sex"].unique())
+    mask &= rows["measure"] == state.measure
+    have = set(rows["sex"][mask].tolist())
     out["sex"] = {s: (s in have) for s in SEXES}
-    rows = rows[rows["sex"].to_numpy() == state.sex]
-    have = set(rows["age_group"].unique())
+    mask &= rows["sex"] == state.sex
+    have = set(rows["age_group"][mask].tolist())
     out["age"] = {g: (g in have) for g in ("total",) + tuple(cat.ages)}
-    rows = rows[rows["age_group"].to_numpy() == state.age]
-    have_y = set(rows["year"].tolist())
+    mask &= rows["age_group"] == state.age
+    have_y = set(rows["year"][mask].tolist())
     out["year"] = {y: (y in have_y) for y in cat.years}
     return out
 

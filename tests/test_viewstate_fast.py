@@ -1,0 +1,162 @@
+"""core.viewstate's array paths (availability per country/level, options, reconcile, default year) against the
+pandas code they replace, on the fixture and on the committed data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import query, viewstate
+from core.viewstate import LEVELS, MEASURES, MISSION_COUNTRIES, REGION, SEXES, ViewState
+
+REAL = Path(__file__).resolve().parent.parent / "data" / "processed"
+
+
+def ref_rows(cat, country, level):
+    a = cat.avail
+    if country != REGION:
+        a = a[a["country"] == country]
+    at_level = a[a["level"] == level]
+    if len(at_level):
+        return at_level, True
+    return a, False
+
+
+def ref_default_year(rows):
+    if rows is None or rows.empty:
+        return None
+    core_rows = rows[rows["country"].isin(MISSION_COUNTRIES)]
+    if not core_rows.empty:
+        rows = core_rows
+    per = rows.groupby("year")["country"].nunique()
+    best = per.max()
+    return int(per[per == best].index.max())
+
+
+def ref_options(state, cat):
+    a = cat.avail
+    out = {}
+    off_rows = a[a["offense"].to_numpy() == state.offense]
+    have_c = set(off_rows["country"].unique())
+    out["country"] = {c: (c in have_c) for c in cat.countries}
+    ctry_rows = off_rows if state.country == REGION else off_rows[off_rows["country"].to_numpy() == state.country]
+    levels_with_data = set(ctry_rows["level"].unique().tolist())
+    lv = {}
+    for level in LEVELS:
+        if state.country == REGION:
+            has_units = any((c, level) in cat.levels_with_units for c in cat.countries)
+        else:
+            has_units = (state.country, level) in cat.levels_with_units
+        lv[level] = (has_units, level in levels_with_data)
+    out["level"] = lv
+    rows, _ = ref_rows(cat, state.country, state.level)
+    have = set(rows["offense"].unique())
+    out["offense"] = {o: (o in have) for o in cat.offenses}
+    rows = rows[rows["offense"].to_numpy() == state.offense]
+    have = set(rows["measure"].unique())
+    out["measure"] = {m: (m in have) for m in MEASURES}
+    rows = rows[rows["measure"].to_numpy() == state.measure]
+    have = set(rows["sex"].unique())
+    out["sex"] = {s: (s in have) for s in SEXES}
+    rows = rows[rows["sex"].to_numpy() == state.sex]
+    have = set(rows["age_group"].unique())
+    out["age"] = {g: (g in have) for g in ("total",) + tuple(cat.ages)}
+    rows = rows[rows["age_group"].to_numpy() == state.age]
+    have_y = set(rows["year"].tolist())
+    out["year"] = {y: (y in have_y) for y in cat.years}
+    return out
+
+
+def ref_reconcile(state, cat):
+    """The previous _reconcile, over the pandas rows (notes as a tuple)."""
+    from dataclasses import replace
+
+    from core.viewstate import DEFAULT_OFFENSE, Note
+    notes = []
+    rows, level_has_data = ref_rows(cat, state.country, state.level)
+    if rows.empty:
+        return state, (), False
+    cols = {c: rows[c].to_numpy() for c in ("offense", "measure", "sex", "age_group", "year", "country")}
+    mask = np.ones(len(rows), dtype=bool)
+
+    def pick(param, col, current, preferred):
+        nonlocal mask
+        arr = cols[col]
+        have = set(arr[mask].tolist())
+        if current in have:
+            mask &= arr == current
+            return current
+        new = next((p for p in preferred if p in have), None)
+        if new is None:
+            new = sorted(have)[0]
+        notes.append(Note("fallback", param, str(current), str(new)))
+        mask &= arr == new
+        return new
+
+    offense = pick("offense", "offense", state.offense, (DEFAULT_OFFENSE,) + tuple(cat.offenses))
+    measure = pick("measure", "measure", state.measure, MEASURES)
+    sex = pick("sex", "sex", state.sex, SEXES)
+    age = pick("age", "age_group", state.age, ("total",) + tuple(cat.ages))
+    years = set(cols["year"][mask].tolist())
+    year = state.year
+    if year not in years:
+        new_year = ref_default_year(rows[mask])
+        if year is not None:
+            notes.append(Note("fallback", "year", str(year), str(new_year)))
+        year = new_year
+    return replace(state, offense=offense, measure=measure, sex=sex, age=age, year=year), tuple(notes), level_has_data
+
+
+def _states(cat):
+    offenses = list(cat.offenses)[:5] + ["nope"]
+    years = [None, cat.years[0], cat.years[len(cat.years) // 2], cat.years[-1], 1800]
+    i = 0
+    for country in (REGION,) + tuple(cat.countries):
+        for level in LEVELS:
+            for off in offenses:
+                i += 1
+                yield ViewState(country=country, level=level, offense=off, year=years[i % len(years)],
+                                sex=SEXES[i % 3], age="total" if i % 4 else (list(cat.ages) + ["x", "y"])[i % 2],
+                                measure=MEASURES[i % 2])
+
+
+@pytest.fixture(scope="module", params=["fixture", "real"])
+def cat(request, ds):
+    if request.param == "fixture":
+        return query.catalog(ds)
+    if not (REAL / "facts.parquet").is_file():
+        pytest.skip("no processed data")
+    return query.catalog(query.get_dataset(REAL))
+
+
+def test_row_arrays_are_the_pandas_rows(cat):
+    for country in (REGION,) + tuple(cat.countries) + ("XXX",):
+        for level in LEVELS:
+            rows, has = ref_rows(cat, country, level)
+            arrs, has2 = viewstate._row_arrays(cat, country, level)
+            assert has == has2
+            for c in viewstate.AVAIL_COLS:
+                assert arrs[c].tolist() == rows[c].tolist(), c
+
+
+def test_default_year_as_groupby(cat):
+    a = cat.avail
+    for country in (REGION,) + tuple(cat.countries):
+        rows, _ = ref_rows(cat, country, 0)
+        for off in list(cat.offenses)[:6]:
+            sub = rows[rows["offense"] == off]
+            assert viewstate.default_year(sub) == ref_default_year(sub)
+    assert viewstate.default_year(a.iloc[0:0]) is None
+    only_neighbours = pd.DataFrame({"year": [2020, 2021, 2021], "country": ["PAN", "NIC", "PAN"]})
+    assert viewstate.default_year(only_neighbours) == ref_default_year(only_neighbours) == 2021
+
+
+def test_options_and_reconcile_as_pandas(cat):
+    n = 0
+    for st in _states(cat):
+        assert viewstate.options(st, cat) == ref_options(st, cat)
+        assert viewstate._reconcile(st, cat) == ref_reconcile(st, cat)
+        n += 1
+    assert n >= 45
