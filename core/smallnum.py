@@ -12,18 +12,22 @@ import pandas as pd
 from core import query
 
 
+_TEXT = pd.Series([""]).dtype   # the dtype pandas gives a text column (as `out[col] = ""` did)
+
+
 def years_label(year: int, n: int = query.POOL_YEARS) -> str:
     return f"{int(year) - n + 1}–{int(year)}"
 
 
 def annotate(ds: query.Dataset, state, table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
-    count = out["count"].to_numpy(dtype="float64")
-    out["small"] = np.where(np.isnan(count), False, count < query.SMALL_N)
-    out["pooled"] = False
-    out["pooled_count"] = np.nan
-    out["pooled_population"] = np.nan
-    out["pool_years"] = ""
+    count = table["count"].to_numpy(dtype="float64")
+    n = len(table)
+    # the five columns in one concat (five inserts into a copy cost ~2 ms per view)
+    extra = pd.DataFrame({"small": np.where(np.isnan(count), False, count < query.SMALL_N),
+                          "pooled": np.zeros(n, dtype=bool), "pooled_count": np.full(n, np.nan),
+                          "pooled_population": np.full(n, np.nan), "pool_years": pd.array([""] * n, dtype=_TEXT)},
+                         index=table.index)
+    out = pd.concat([table, extra], axis=1)
     if getattr(state, "pool", 1) == query.POOL_YEARS and state.measure == "rate" and state.year and len(out):
         pr = query.pooled_rates(ds, state.level, state.offense, int(state.year), state.sex, state.age)
         pr = pr.set_index("unit_id")
@@ -42,8 +46,18 @@ def annotate(ds: query.Dataset, state, table: pd.DataFrame) -> pd.DataFrame:
             out["rank"] = out["value"].rank(method="min", ascending=False).astype("Float64")
             out["_nan"] = out["value"].isna()
             out = out.sort_values(["_nan", "rank", "name"]).drop(columns="_nan").reset_index(drop=True)
-    ranks = out["rank"]
-    out["tie"] = ranks.notna() & ranks.duplicated(keep=False)
+    out["tie"] = ties(out["rank"].to_numpy(dtype="float64", na_value=np.nan))
+    return out
+
+
+def ties(ranks: np.ndarray) -> np.ndarray:
+    """True where a rank (not NaN) is shared with another row."""
+    ranks = np.asarray(ranks, dtype="float64")
+    out = np.zeros(len(ranks), dtype=bool)
+    ok = ~np.isnan(ranks)
+    if ok.any():
+        _, inv, cnt = np.unique(ranks[ok], return_inverse=True, return_counts=True)
+        out[ok] = cnt[inv.reshape(-1)] > 1
     return out
 
 

@@ -207,7 +207,7 @@ def _validate(param: str, v: str, cat: Catalog) -> tuple[bool, object]:
 AVAIL_COLS = ("country", "level", "offense", "measure", "sex", "age_group", "year")
 
 
-def _avail_arrays(cat: Catalog) -> dict[str, np.ndarray]:
+def avail_arrays(cat: Catalog) -> dict[str, np.ndarray]:
     """cat.avail's columns as arrays (text as Python strings, numbers as Python-comparable ints)."""
     hit = cat.prepared.get("avail")
     if hit is None:
@@ -222,7 +222,7 @@ def _row_arrays(cat: Catalog, country: str, level: int) -> tuple[dict[str, np.nd
     key = ("rows", country, level)
     hit = cat.prepared.get(key)
     if hit is None:
-        a = _avail_arrays(cat)
+        a = avail_arrays(cat)
         mask = np.ones(len(a["level"]), dtype=bool)
         if country != REGION:
             mask = a["country"] == country
@@ -341,7 +341,7 @@ def to_query(state: ViewState) -> str:
 def options(state: ViewState, cat: Catalog) -> dict[str, dict]:
     """For each control: {value: has_data} given the choices above it (country -> offense -> measure -> sex ->
     age -> year). Levels: {level: (has_units, has_data)}; countries: {iso3: has data for the offense}."""
-    a = _avail_arrays(cat)
+    a = avail_arrays(cat)
     out: dict[str, dict] = {}
     off = a["offense"] == state.offense
     have_c = set(a["country"][off].tolist())

@@ -264,3 +264,40 @@ def test_region_series_as_pandas(which, ds, request):
                 a = query.region_series.__wrapped__(d, off, sex, "total", m)
                 b = ref_region_series(d, off, sex, "total", m)
                 pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+# ---- core.smallnum.annotate: the columns it adds, as the previous inserts into a copy -------------------------
+def ref_annotate_plain(table):
+    """annotate() without pooling, as it was (pool=1 or counts)."""
+    out = table.copy()
+    count = out["count"].to_numpy(dtype="float64")
+    out["small"] = np.where(np.isnan(count), False, count < query.SMALL_N)
+    out["pooled"] = False
+    out["pooled_count"] = np.nan
+    out["pooled_population"] = np.nan
+    out["pool_years"] = ""
+    ranks = out["rank"]
+    out["tie"] = ranks.notna() & ranks.duplicated(keep=False)
+    return out
+
+
+def test_ties_as_pandas_duplicated():
+    from core.smallnum import ties
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 3, 40, 300):
+        r = pd.Series(rng.integers(1, 9, n).astype(float)).astype("Float64")
+        r[rng.random(n) < 0.3] = pd.NA
+        expected = (r.notna() & r.duplicated(keep=False)).to_numpy()
+        np.testing.assert_array_equal(ties(r.to_numpy(dtype="float64", na_value=np.nan)), expected)
+
+
+def test_annotate_adds_the_same_columns(ds):
+    from core import smallnum
+    from core.viewstate import ViewState
+    for i, case in enumerate(_cases(ds)):
+        if i % 5:
+            continue
+        level, focus, off, year, sex, age, m = case
+        table = query.map_table.__wrapped__(ds, *case)
+        got = smallnum.annotate(ds, ViewState(level=level, offense=off, year=year, sex=sex, measure=m), table)
+        assert_same_frame(got, ref_annotate_plain(table))
