@@ -540,6 +540,13 @@ def map_table(ds: Dataset, level: int, focus: str | None, offense: str, year: in
     Columns: unit_id, name, country, value, count, rate, rate_computed, population, population_source, source,
     count_source, rate_source, rank, prev_value, change_pct (change only between years of the same source).
     Built from the slice's arrays (tests/test_query_fast.py checks it against the pandas reindex it replaces)."""
+    return pd.DataFrame(map_columns(ds, level, focus, offense, year, sex, age, measure))
+
+
+def map_columns(ds: Dataset, level: int, focus: str | None, offense: str, year: int, sex: str, age: str,
+                measure: str) -> dict:
+    """map_table's columns, in order, as arrays (pd.DataFrame(map_columns(...)) is map_table): core.view builds
+    the annotated table in one go from them."""
     units, upos = _scope(ds, level, focus)
     sa = slice_arrays(ds, level, offense, sex, age)
     ua = _unit_arrays(ds)
@@ -560,7 +567,7 @@ def map_table(ds: Dataset, level: int, focus: str | None, offense: str, year: in
     # sort_values(["_nan", "rank", "name"]) is a stable lexicographic sort: the same with np.lexsort
     order = np.lexsort((ua["name_key"][upos], np.where(nan, np.inf, rank), nan))
     cur = cur[order]
-    out = pd.DataFrame({
+    return {
         "unit_id": units[order],
         "name": ua["name"][upos[order]],
         "country": ua["country"][upos[order]],
@@ -573,11 +580,10 @@ def map_table(ds: Dataset, level: int, focus: str | None, offense: str, year: in
         "source": source[order],
         "count_source": _take(c["count_source"], cur, np.nan),
         "rate_source": _take(c["rate_source"], cur, np.nan),
-    })
-    out["prev_value"] = prev_val[order]
-    out["change_pct"] = change[order]
-    out["rank"] = pd.Series(rank[order]).astype("Float64")
-    return out
+        "prev_value": prev_val[order],
+        "change_pct": change[order],
+        "rank": pd.array(rank[order], dtype="Float64"),
+    }
 
 
 def unit_value(ds: Dataset, unit_id: str, offense: str, year: int, sex: str, age: str, measure: str) -> dict | None:

@@ -19,16 +19,30 @@ def years_label(year: int, n: int = query.POOL_YEARS) -> str:
     return f"{int(year) - n + 1}–{int(year)}"
 
 
+def pools(state) -> bool:
+    """Whether annotate() may pool small units (pool=3, rates, a year)."""
+    return bool(getattr(state, "pool", 1) == query.POOL_YEARS and state.measure == "rate" and state.year)
+
+
+def plain_columns(count: np.ndarray, rank) -> dict:
+    """The columns annotate() adds when nothing is pooled (small, pooled, pooled_count, pooled_population,
+    pool_years, tie), from the table's count and rank columns."""
+    count = np.asarray(count, dtype="float64")
+    n = len(count)
+    out = {"small": np.where(np.isnan(count), False, count < query.SMALL_N), "pooled": np.zeros(n, dtype=bool),
+           "pooled_count": np.full(n, np.nan), "pooled_population": np.full(n, np.nan),
+           "pool_years": pd.array([""] * n, dtype=_TEXT), "tie": None}
+    if rank is not None:
+        out["tie"] = ties(np.asarray(pd.array(rank, dtype="Float64").to_numpy(dtype="float64", na_value=np.nan)))
+    return out
+
+
 def annotate(ds: query.Dataset, state, table: pd.DataFrame) -> pd.DataFrame:
-    count = table["count"].to_numpy(dtype="float64")
-    n = len(table)
+    cols = plain_columns(table["count"].to_numpy(dtype="float64"), None)
+    del cols["tie"]
     # the five columns in one concat (five inserts into a copy cost ~2 ms per view)
-    extra = pd.DataFrame({"small": np.where(np.isnan(count), False, count < query.SMALL_N),
-                          "pooled": np.zeros(n, dtype=bool), "pooled_count": np.full(n, np.nan),
-                          "pooled_population": np.full(n, np.nan), "pool_years": pd.array([""] * n, dtype=_TEXT)},
-                         index=table.index)
-    out = pd.concat([table, extra], axis=1)
-    if getattr(state, "pool", 1) == query.POOL_YEARS and state.measure == "rate" and state.year and len(out):
+    out = pd.concat([table, pd.DataFrame(cols, index=table.index)], axis=1)
+    if pools(state) and len(out):
         pr = query.pooled_rates(ds, state.level, state.offense, int(state.year), state.sex, state.age)
         pr = pr.set_index("unit_id")
         take = out["small"].to_numpy() & out["unit_id"].isin(pr.index).to_numpy()

@@ -86,19 +86,6 @@ def test_tooltips_as_itertuples(ds, lang, locale):
     assert n_rows > 50 and n_pooled > 5
 
 
-def test_ranking_view_rows_as_from_the_whole_table(ds, monkeypatch):
-    """ranking_view hands ranking_rows only the rows with a value and the columns it reads: the same rows as
-    ranking_rows over the whole annotated table, flags included."""
-    n = 0
-    for st, table in _tables(ds):
-        for tb in (table, _flagged(table)):
-            monkeypatch.setattr(view, "_table", lambda _ds, _st, tb=tb: (None, tb.copy()))
-            labels = view._source_labels(ds, set(tb["source"].dropna()))
-            assert view.ranking_view(ds, st)["rows"] == figures.ranking_rows(tb, labels, st.lang)
-            n += 1
-    assert n > 20
-
-
 def test_present_is_set_of_dropna():
     import pandas as pd
     for col in (pd.Series(["a", None, "b", np.nan, "a"], dtype=object), pd.Series(["x", np.nan, "y"]),

@@ -301,3 +301,18 @@ def test_annotate_adds_the_same_columns(ds):
         table = query.map_table.__wrapped__(ds, *case)
         got = smallnum.annotate(ds, ViewState(level=level, offense=off, year=year, sex=sex, measure=m), table)
         assert_same_frame(got, ref_annotate_plain(table))
+
+
+def test_annotated_table_in_one_go_as_annotate_of_map_table(ds):
+    """core.view._annotated builds the table and the small-number columns in one DataFrame when nothing pools:
+    the same frame as smallnum.annotate over the pandas map table (and with pool=3, annotate itself)."""
+    from core import smallnum, view
+    from core.viewstate import ViewState
+    for i, case in enumerate(_cases(ds)):
+        if i % 5:
+            continue
+        level, focus, off, year, sex, age, m = case
+        for pool in (1, 3):
+            st = ViewState(level=level, offense=off, year=year, sex=sex, age=age, measure=m, pool=pool)
+            got = view._annotated.__wrapped__(ds, level, focus, off, year, sex, age, m, pool)
+            assert_same_frame(got, smallnum.annotate(ds, st, ref_map_table(ds, *case)))
