@@ -764,6 +764,16 @@ def source_facts(ds: Dataset) -> pd.DataFrame:
     return out
 
 
+def _source_fact_rows(ds: Dataset) -> dict:
+    """(unit_id, year, offense, sex, age_group) -> ascending row positions in source_facts (built once)."""
+    store = _fast(ds)
+    hit = store.get("source_fact_rows")
+    if hit is None:
+        hit = store["source_fact_rows"] = source_facts(ds).groupby(
+            ["unit_id", "year", "offense", "sex", "age_group"], sort=False).indices
+    return hit
+
+
 def cell_sources(ds: Dataset, unit_id: str, year: int, offense: str, sex: str = "total",
                  age: str = "total") -> pd.DataFrame:
     """All sources' figures for one unit/year/offense/sex/age, in priority order.
@@ -772,8 +782,9 @@ def cell_sources(ds: Dataset, unit_id: str, year: int, offense: str, sex: str = 
     population_source, rate_any (published rate, else count / population * 100,000), rate_computed,
     map_count / map_rate (True for the source the map uses for that measure)."""
     f = source_facts(ds)
-    sub = f[(f["unit_id"] == unit_id) & (f["year"] == int(year)) & (f["offense"] == offense)
-            & (f["sex"] == sex) & (f["age_group"] == age)].sort_values(["priority", "source_id"])
+    rows = _source_fact_rows(ds).get((unit_id, int(year), offense, sex, age))
+    # the cell's rows by position (five masks over every fact cost ~19 ms per call), in the table's order
+    sub = f.iloc[rows if rows is not None else np.zeros(0, dtype=np.intp)].sort_values(["priority", "source_id"])
     best = unit_value(ds, unit_id, offense, int(year), sex, age, "count") or \
         unit_value(ds, unit_id, offense, int(year), sex, age, "rate") or {}
     pop = best.get("population")

@@ -316,3 +316,19 @@ def test_annotated_table_in_one_go_as_annotate_of_map_table(ds):
             st = ViewState(level=level, offense=off, year=year, sex=sex, age=age, measure=m, pool=pool)
             got = view._annotated.__wrapped__(ds, level, focus, off, year, sex, age, m, pool)
             assert_same_frame(got, smallnum.annotate(ds, st, ref_map_table(ds, *case)))
+
+
+def test_cell_sources_rows_as_masks(ds):
+    """query.cell_sources picks the cell's rows by position: the same frame as the five boolean masks."""
+    f = query.source_facts(ds)
+    cells = f[["unit_id", "year", "offense", "sex", "age_group"]].drop_duplicates().itertuples(index=False)
+    n = 0
+    for unit_id, year, offense, sex, age in list(cells)[:200] + [("nope", 2020, "homicide", "total", "total")]:
+        ref = f[(f["unit_id"] == unit_id) & (f["year"] == int(year)) & (f["offense"] == offense)
+                & (f["sex"] == sex) & (f["age_group"] == age)].sort_values(["priority", "source_id"])
+        got = query.cell_sources(ds, unit_id, int(year), offense, sex, age)
+        assert list(got["source_id"]) == list(ref["source_id"])
+        pd.testing.assert_series_equal(got["count"], ref["count"].reset_index(drop=True), check_exact=True)
+        pd.testing.assert_series_equal(got["rate"], ref["rate"].reset_index(drop=True), check_exact=True)
+        n += 1
+    assert n > 5
