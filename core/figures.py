@@ -98,15 +98,32 @@ def legend_items(values: np.ndarray, bins: list[float], measure: str, locale: st
 REGION_RANGE = {"lon": [-92.5, -68.0], "lat": [7.0, 20.0]}   # framing when no unit has a box
 
 
-def frame(bbox: tuple[float, float, float, float] | None) -> dict:
+MIN_ASPECT = 1.14   # width / height of the dashboard's map on a laptop (570 x 500 px at 1366 x 768)
+
+
+def frame(bbox: tuple[float, float, float, float] | None, min_aspect: float = MIN_ASPECT) -> dict:
     """The lon/lat ranges the map shows for a bounding box (4 % + 0.05 degrees of margin on each side). The
-    Mercator `geo` subplot fits these ranges into whatever size the map has (a phone or a projector)."""
+    Mercator `geo` subplot fits these ranges into whatever size the map has (a phone or a projector) and clips
+    the drawing to them; a box narrower than `min_aspect` (a tall place) is widened to it, so that on the common
+    map shape the neighbours' land reaches the map's edges instead of ending in a visible rectangle."""
     if bbox is None:
         return {"lon": list(REGION_RANGE["lon"]), "lat": list(REGION_RANGE["lat"])}
     minx, miny, maxx, maxy = bbox
     miny, maxy = max(miny, -80.0), min(maxy, 80.0)
     px, py = (maxx - minx) * 0.04 + 0.05, (maxy - miny) * 0.04 + 0.05
-    return {"lon": [round(minx - px, 4), round(maxx + px, 4)], "lat": [round(miny - py, 4), round(maxy + py, 4)]}
+    lon = [minx - px, maxx + px]
+    lat = [max(miny - py, -85.0), min(maxy + py, 85.0)]
+
+    def merc(deg: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(deg) / 2))
+
+    height = merc(lat[1]) - merc(lat[0])
+    width = math.radians(lon[1] - lon[0])
+    if height > 0 and width / height < min_aspect:
+        half = math.degrees(height * min_aspect) / 2
+        mid = (lon[0] + lon[1]) / 2
+        lon = [mid - half, mid + half]
+    return {"lon": [round(lon[0], 4), round(lon[1], 4)], "lat": [round(lat[0], 4), round(lat[1], 4)]}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -91,10 +91,27 @@ def test_patch_carries_only_values(ds):
     assert reframed[("layout", "geo", "lataxis", "range")] == p["view"]["lat"]
 
 
+def _merc(lat):
+    import math
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _aspect(v):
+    import math
+    return math.radians(v["lon"][1] - v["lon"][0]) / (_merc(v["lat"][1]) - _merc(v["lat"][0]))
+
+
 def test_frame_fits_bbox_with_a_margin():
+    # a wide box: 4 % + 0.05 degrees on each side, nothing else (20 degrees -> 0.85; 1 degree -> 0.09)
+    wide = figures.frame((-90.0, 14.0, -70.0, 15.0))
+    assert wide["lon"] == pytest.approx([-90.85, -69.15]) and wide["lat"] == pytest.approx([13.91, 15.09])
+    # a square or tall box keeps its latitudes and is widened about its middle to the laptop map's shape
     v = figures.frame((-85.0, 9.0, -83.0, 11.0))
-    # 4 % + 0.05 degrees on each side: 2 degrees -> 0.13
-    assert v["lon"] == pytest.approx([-85.13, -82.87]) and v["lat"] == pytest.approx([8.87, 11.13])
+    assert v["lat"] == pytest.approx([8.87, 11.13])
+    assert v["lon"][0] < -85.13 and v["lon"][1] > -82.87 and sum(v["lon"]) / 2 == pytest.approx(-84.0, abs=1e-3)
+    assert _aspect(v) == pytest.approx(figures.MIN_ASPECT, abs=1e-3)
+    tall = figures.frame((-84.5, 8.0, -84.0, 11.5))
+    assert _aspect(tall) == pytest.approx(figures.MIN_ASPECT, abs=1e-3)
     big = figures.frame((-92, 9, -83, 17))
     assert big["lon"][0] < -92 and big["lon"][1] > -83 and big["lat"][0] < 9 and big["lat"][1] > 17
     assert figures.frame(None) == figures.REGION_RANGE      # nothing to frame: the whole region
