@@ -227,7 +227,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         scope = request.args.get("country", query.REGION, type=str)
         scope = scope.upper() if scope.lower() != query.REGION else query.REGION
         try:
-            if len(level) != 1 or not level.isdigit():
+            if len(level) != 1 or level not in "0123456789":   # not isdigit(): "²" is a digit to it
                 raise query.DataError("no such level")
             blob = query.geojson(query.get_dataset(settings.data_dir), int(level), scope)
         except query.DataError:

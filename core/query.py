@@ -306,8 +306,14 @@ def _load(data_dir: Path) -> Dataset:
 
 
 def _build_geo(gunits, countries: list[str]) -> dict:
-    """GeoJSON FeatureCollections per (level, country|region), built once: id = unit_id, properties.name."""
+    """GeoJSON FeatureCollections per (level, country|region), built once: id = unit_id, properties.name.
+
+    Rings are wound as the browser's map draws them: exterior rings clockwise, holes counter-clockwise. The SVG
+    map (d3-geo inside plotly.js) reads a counter-clockwise exterior as "the whole globe except this area" and
+    would paint the entire map with one unit's colour. (RFC 7946 recommends the opposite winding but tells
+    readers not to reject either.)"""
     geoms = shapely.transform(gunits.geometry.values, lambda c: np.round(c, GEO_DECIMALS))
+    geoms = shapely.orient_polygons(geoms, exterior_cw=True)
     feats = {}
     texts = shapely.to_geojson(geoms)
     for uid, name, lvl, ctry, gj in zip(gunits["unit_id"], gunits["name"], gunits["level"], gunits["country"], texts):

@@ -143,3 +143,23 @@ def test_grey_areas_outlined_only_on_small_maps():
     big = {"missing": [str(i) for i in range(NODATA_OUTLINE_MAX_UNITS)], "ids": ["x"]}
     assert nodata_line_width(small) > 0      # a country without data still shows its departments
     assert nodata_line_width(big) == 0       # a region level-2 map: outlines cost most of a redraw
+
+
+def _signed_area(ring: list) -> float:
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1])) / 2
+
+
+@pytest.mark.parametrize("level", [0, 1, 2])
+def test_served_rings_are_wound_for_the_svg_map(ds, level):
+    """Exterior rings clockwise, holes counter-clockwise (d3-geo): the fixture's boxes are built counter-clockwise
+    by shapely, and one such unit painted the whole SVG map in its colour."""
+    blob = query.geojson(ds, level, query.REGION)
+    assert blob is not None
+    rings = 0
+    for f in json.loads(blob.body)["features"]:
+        g = f["geometry"]
+        for poly in ([g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]):
+            assert _signed_area(poly[0]) < 0, f["id"]
+            assert all(_signed_area(h) > 0 for h in poly[1:]), f["id"]
+            rings += 1
+    assert rings > 0
