@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -69,46 +68,6 @@ def ref_options(state, cat):
     return out
 
 
-def ref_reconcile(state, cat):
-    """The previous _reconcile, over the pandas rows (notes as a tuple)."""
-    from dataclasses import replace
-
-    from core.viewstate import DEFAULT_OFFENSE, Note
-    notes = []
-    rows, level_has_data = ref_rows(cat, state.country, state.level)
-    if rows.empty:
-        return state, (), False
-    cols = {c: rows[c].to_numpy() for c in ("offense", "measure", "sex", "age_group", "year", "country")}
-    mask = np.ones(len(rows), dtype=bool)
-
-    def pick(param, col, current, preferred):
-        nonlocal mask
-        arr = cols[col]
-        have = set(arr[mask].tolist())
-        if current in have:
-            mask &= arr == current
-            return current
-        new = next((p for p in preferred if p in have), None)
-        if new is None:
-            new = sorted(have)[0]
-        notes.append(Note("fallback", param, str(current), str(new)))
-        mask &= arr == new
-        return new
-
-    offense = pick("offense", "offense", state.offense, (DEFAULT_OFFENSE,) + tuple(cat.offenses))
-    measure = pick("measure", "measure", state.measure, MEASURES)
-    sex = pick("sex", "sex", state.sex, SEXES)
-    age = pick("age", "age_group", state.age, ("total",) + tuple(cat.ages))
-    years = set(cols["year"][mask].tolist())
-    year = state.year
-    if year not in years:
-        new_year = ref_default_year(rows[mask])
-        if year is not None:
-            notes.append(Note("fallback", "year", str(year), str(new_year)))
-        year = new_year
-    return replace(state, offense=offense, measure=measure, sex=sex, age=age, year=year), tuple(notes), level_has_data
-
-
 def _states(cat):
     offenses = list(cat.offenses)[:5] + ["nope"]
     years = [None, cat.years[0], cat.years[len(cat.years) // 2], cat.years[-1], 1800]
@@ -154,9 +113,34 @@ def test_default_year_as_groupby(cat):
 
 
 def test_options_and_reconcile_as_pandas(cat):
+    """options() equals the pandas options; _reconcile() checked against the pandas rows without repeating its
+    own picking: each value it settles on is offered, a value it keeps was offered, every change has a note,
+    and a replaced year is the default year of the rows left."""
     n = 0
     for st in _states(cat):
         assert viewstate.options(st, cat) == ref_options(st, cat)
-        assert viewstate._reconcile(st, cat) == ref_reconcile(st, cat)
+        new, notes, has = viewstate._reconcile(st, cat)
+        rows, has_ref = ref_rows(cat, st.country, st.level)
         n += 1
+        if rows.empty:
+            assert (new, notes, has) == (st, (), False)
+            continue
+        assert has == has_ref
+        opts = ref_options(new, cat)
+        for k in ("offense", "measure", "sex", "age", "year"):
+            assert opts[k][getattr(new, k)], (st, k)
+            if getattr(new, k) != getattr(st, k) and not (k == "year" and st.year is None):
+                assert any(x.param == k for x in notes), (st, k)
+        for k in ("offense", "measure", "sex", "age"):
+            if ref_options(st, cat)[k].get(getattr(st, k)) and not [x for x in notes if x.param in
+                                                                   ("offense", "measure", "sex", "age")]:
+                assert getattr(new, k) == getattr(st, k)
+        if new.offense != st.offense:   # homicide first when the place has it, else the catalogue's order
+            at_level = ref_options(st, cat)["offense"]
+            offered = [o for o in (viewstate.DEFAULT_OFFENSE,) + tuple(cat.offenses) if at_level.get(o)]
+            assert new.offense == offered[0]
+        if new.year != st.year:
+            left = rows[(rows["offense"] == new.offense) & (rows["measure"] == new.measure)
+                        & (rows["sex"] == new.sex) & (rows["age_group"] == new.age)]
+            assert new.year == ref_default_year(left)
     assert n >= 45
