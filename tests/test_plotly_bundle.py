@@ -14,9 +14,8 @@ LOADER = ROOT / "assets" / "00_plotly.js"
 
 
 def _loader_address() -> str:
-    m = re.search(r"var BUNDLE = '([^']+)'", LOADER.read_text(encoding="utf-8"))
-    assert m, "assets/00_plotly.js names no bundle"
-    return m.group(1)
+    from app import plotly_bundle_address   # the one reader of assets/00_plotly.js's address
+    return plotly_bundle_address()
 
 
 def test_bundle_is_the_plotly_js_of_the_installed_plotly():
