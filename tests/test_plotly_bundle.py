@@ -74,3 +74,16 @@ def test_bundle_is_served_as_brotli_made_at_build_time(client):
     r = client.get(address, headers={"Accept-Encoding": "gzip"})
     assert r.headers["Content-Encoding"] == "gzip" and len(r.get_data()) > len(br)
     assert client.get(address, headers={"Accept-Encoding": "brotli-ish"}).get_data() == BUNDLE.read_bytes()
+
+
+def test_bundle_carries_each_of_our_patches():
+    """Every patch in tools/plotly_bundle/patches names markers (property names that survive minifying) that the
+    built bundle must contain: a bundle rebuilt without the patches fails here."""
+    js = BUNDLE.read_text(encoding="utf-8")
+    patches = sorted((ROOT / "tools" / "plotly_bundle" / "patches").glob("*.patch"))
+    assert patches
+    for patch in patches:
+        m = re.search(r"^Markers: (.+)$", patch.read_text(encoding="utf-8"), re.M)
+        assert m, f"{patch.name} names no markers"
+        for marker in m.group(1).split():
+            assert marker in js, (patch.name, marker)

@@ -226,3 +226,52 @@ def test_map_is_svg_from_our_plotly_build_and_a_real_click_drills_down(page, ser
     page.wait_for_function("() => location.search.includes('unit=CR-SJ')", timeout=T)
     wait_text(page, "#headline-place", "San José")
     assert page.errors == []
+
+
+OUTLINES_VS_FRESH_JS = """async (step) => {
+    // the `d` of every choropleth path of the live map, and of a fresh plot of the same figure at the same size
+    // (a new geo subplot: nothing remembered), after `step` is applied to the live map
+    const gd = document.querySelector('#map .js-plotly-plot');
+    const outlines = el => Array.from(el.querySelectorAll('path.choroplethlocation')).map(p => p.getAttribute('d'));
+    const copy = x => JSON.parse(JSON.stringify(x));
+    if (step === 'values') {
+        const data = gd.data.map(t => Object.assign({}, t));
+        const i = data.findIndex(t => t.name === 'data');
+        data[i] = Object.assign({}, data[i], {z: data[i].z.map(v => v == null ? v : v * 3 + 1)});
+        await Plotly.react(gd, data, gd.layout);
+    } else if (step === 'zoom') {
+        const lon = gd._fullLayout.geo.lonaxis.range, lat = gd._fullLayout.geo.lataxis.range;
+        await Plotly.relayout(gd, {'geo.lonaxis.range': [lon[0], (lon[0] + lon[1]) / 2],
+                                   'geo.lataxis.range': [lat[0], (lat[0] + lat[1]) / 2]});
+    } else if (step === 'back') {
+        await Plotly.react(gd, gd.data, Object.assign(copy(gd.layout), {geo: window.__obsGeo0}));
+    }
+    if (!window.__obsGeo0) window.__obsGeo0 = copy(gd.layout.geo);
+    const div = document.createElement('div');
+    div.style.cssText = 'position:absolute;left:-5000px;top:0;width:' + gd._fullLayout.width + 'px;height:'
+                        + gd._fullLayout.height + 'px';
+    document.body.appendChild(div);
+    const layout = Object.assign(copy(gd.layout), {width: gd._fullLayout.width, height: gd._fullLayout.height,
+                                                   autosize: false});
+    await Plotly.newPlot(div, copy(gd.data), layout);
+    const fresh = outlines(div);
+    Plotly.purge(div); div.remove();
+    return {live: outlines(gd), fresh: fresh};
+}"""
+
+
+def test_redraw_keeps_outlines_exact(page, server_url):
+    """Our plotly.js keeps each area's projected outline between changes (tools/plotly_bundle/patches): after a
+    change of values, a zoom and a return, every outline must equal the one a fresh plot of the figure draws."""
+    page.goto(server_url + "/?country=region&level=1&year=2023&lang=en")
+    wait_map(page, 2)
+    first = page.evaluate(OUTLINES_VS_FRESH_JS, "none")
+    assert len(first["live"]) >= 4 and first["live"] == first["fresh"]
+    for step in ("values", "zoom", "back"):
+        res = page.evaluate(OUTLINES_VS_FRESH_JS, step)
+        assert res["live"] == res["fresh"], step
+        if step == "zoom":
+            assert res["live"] != first["live"]      # the zoom did change the outlines (else nothing was tested)
+        else:
+            assert res["live"] == first["live"]
+    assert page.errors == []

@@ -11,6 +11,10 @@ trap 'rm -rf "$work"' EXIT
 cp "$here/package.json" "$here/package-lock.json" "$here/entry.js" "$work/"
 cd "$work"
 npm ci --no-audit --no-fund --ignore-scripts >/dev/null
+# our patches to plotly.js's sources (patches/README.md says why); `patch` refuses a patch that no longer applies
+for p in "$here"/patches/*.patch; do
+  patch --quiet --forward -p1 -d node_modules/plotly.js < "$p"
+done
 version="$(node -p "require('plotly.js/package.json').version")"
 # the maplibre CSS that plotly's registry requires for `map` subplots is emitted beside the bundle and not used
 ./node_modules/.bin/esbuild entry.js --bundle --minify --format=iife --global-name=Plotly \
@@ -18,7 +22,7 @@ version="$(node -p "require('plotly.js/package.json').version")"
   --outfile=plotly-obs.min.js --log-level=warning
 {
   printf '/* plotly.js v%s (MIT, Copyright 2012-2026 Plotly, Inc.) - observatorio build: scatter, bar, choropleth.\n' "$version"
-  printf '   Made by tools/plotly_bundle/build.sh from entry.js; do not edit. */\n'
+  printf '   Patched by tools/plotly_bundle/patches/*.patch. Made by tools/plotly_bundle/build.sh; do not edit. */\n'
   cat plotly-obs.min.js
 } > "$root/assets/vendor/plotly-obs.min.js"
 cp node_modules/plotly.js/LICENSE "$root/assets/vendor/PLOTLY_LICENSE.txt"
