@@ -228,25 +228,13 @@ def test_map_is_svg_from_our_plotly_build_and_a_real_click_drills_down(page, ser
     assert page.errors == []
 
 
-OUTLINES_VS_FRESH_JS = """async (step) => {
-    // the `d` of every choropleth path of the live map, and of a fresh plot of the same figure at the same size
-    // (a new geo subplot: nothing remembered), after `step` is applied to the live map
+OUTLINES_VS_FRESH_JS = """async () => {
+    // every choropleth path of the live map (outline, fill, stroke) and of a fresh plot of the same figure at the
+    // same size: a new geo subplot, nothing remembered from earlier draws
     const gd = document.querySelector('#map .js-plotly-plot');
-    const outlines = el => Array.from(el.querySelectorAll('path.choroplethlocation')).map(p => p.getAttribute('d'));
+    const paths = el => Array.from(el.querySelectorAll('path.choroplethlocation')).map(p => [
+        p.getAttribute('d'), p.getAttribute('fill'), p.style.stroke, p.style.strokeWidth, p.style.opacity]);
     const copy = x => JSON.parse(JSON.stringify(x));
-    if (step === 'values') {
-        const data = gd.data.map(t => Object.assign({}, t));
-        const i = data.findIndex(t => t.name === 'data');
-        data[i] = Object.assign({}, data[i], {z: data[i].z.map(v => v == null ? v : v * 3 + 1)});
-        await Plotly.react(gd, data, gd.layout);
-    } else if (step === 'zoom') {
-        const lon = gd._fullLayout.geo.lonaxis.range, lat = gd._fullLayout.geo.lataxis.range;
-        await Plotly.relayout(gd, {'geo.lonaxis.range': [lon[0], (lon[0] + lon[1]) / 2],
-                                   'geo.lataxis.range': [lat[0], (lat[0] + lat[1]) / 2]});
-    } else if (step === 'back') {
-        await Plotly.react(gd, gd.data, Object.assign(copy(gd.layout), {geo: window.__obsGeo0}));
-    }
-    if (!window.__obsGeo0) window.__obsGeo0 = copy(gd.layout.geo);
     const div = document.createElement('div');
     div.style.cssText = 'position:absolute;left:-5000px;top:0;width:' + gd._fullLayout.width + 'px;height:'
                         + gd._fullLayout.height + 'px';
@@ -254,24 +242,55 @@ OUTLINES_VS_FRESH_JS = """async (step) => {
     const layout = Object.assign(copy(gd.layout), {width: gd._fullLayout.width, height: gd._fullLayout.height,
                                                    autosize: false});
     await Plotly.newPlot(div, copy(gd.data), layout);
-    const fresh = outlines(div);
+    const fresh = paths(div);
     Plotly.purge(div); div.remove();
-    return {live: outlines(gd), fresh: fresh};
+    return {live: paths(gd), fresh: fresh};
+}"""
+
+ZOOM_JS = """async (back) => {   // a user's zoom (kept by uirevision), and the way back to the first frame
+    const gd = document.querySelector('#map .js-plotly-plot');
+    if (!back) {
+        window.__obsRanges = [gd._fullLayout.geo.lonaxis.range.slice(), gd._fullLayout.geo.lataxis.range.slice()];
+        const [lon, lat] = window.__obsRanges;
+        await Plotly.relayout(gd, {'geo.lonaxis.range': [lon[0], (lon[0] + lon[1]) / 2],
+                                   'geo.lataxis.range': [lat[0], (lat[0] + lat[1]) / 2]});
+    } else {
+        await Plotly.relayout(gd, {'geo.lonaxis.range': window.__obsRanges[0],
+                                   'geo.lataxis.range': window.__obsRanges[1]});
+    }
 }"""
 
 
 def test_redraw_keeps_outlines_exact(page, server_url):
-    """Our plotly.js keeps each area's projected outline between changes (tools/plotly_bundle/patches): after a
-    change of values, a zoom and a return, every outline must equal the one a fresh plot of the figure draws."""
-    page.goto(server_url + "/?country=region&level=1&year=2023&lang=en")
-    wait_map(page, 2)
-    first = page.evaluate(OUTLINES_VS_FRESH_JS, "none")
+    """Our plotly.js keeps each area's projected outline and style between changes (tools/plotly_bundle/patches):
+    after a change of values (a real year choice), a zoom and the way back, every path's outline, fill and
+    stroke must equal those a fresh plot of the same figure draws."""
+    page.goto(server_url + "/?country=region&level=0&year=2023&lang=en")
+    wait_map(page, 3)
+    first = page.evaluate(OUTLINES_VS_FRESH_JS)
     assert len(first["live"]) >= 4 and first["live"] == first["fresh"]
-    for step in ("values", "zoom", "back"):
-        res = page.evaluate(OUTLINES_VS_FRESH_JS, step)
-        assert res["live"] == res["fresh"], step
-        if step == "zoom":
-            assert res["live"] != first["live"]      # the zoom did change the outlines (else nothing was tested)
-        else:
-            assert res["live"] == first["live"]
+    d0 = sorted(str(p[0]) for p in first["live"])   # the shapes, whichever trace (data, no data) draws them
+    fills0 = [p[1] for p in first["live"]]
+
+    page.click("#ctl-year")   # new values (2022: Honduras has data), same shapes and frame: a Patch of the map
+    page.locator(".dash-dropdown-content [role=option]", has=page.locator("input[value='2022']")).click()
+    page.wait_for_function("() => location.search.includes('year=2022')", timeout=T)
+    page.wait_for_function("(f) => { const ps = document.querySelectorAll('#map path.choroplethlocation');"
+                           " return Array.from(ps).some((p, i) => p.getAttribute('fill') !== f[i]); }",
+                           arg=fills0, timeout=T)
+    page.wait_for_timeout(300)
+    res = page.evaluate(OUTLINES_VS_FRESH_JS)
+    assert res["live"] == res["fresh"]
+    assert sorted(str(p[0]) for p in res["live"]) == d0 and [p[1] for p in res["live"]] != fills0
+
+    page.evaluate(ZOOM_JS, False)
+    page.wait_for_timeout(300)
+    res = page.evaluate(OUTLINES_VS_FRESH_JS)
+    assert res["live"] == res["fresh"]
+    assert sorted(str(p[0]) for p in res["live"]) != d0      # the zoom did change the outlines (else nothing was tested)
+
+    page.evaluate(ZOOM_JS, True)
+    page.wait_for_timeout(300)
+    res = page.evaluate(OUTLINES_VS_FRESH_JS)
+    assert res["live"] == res["fresh"] and sorted(str(p[0]) for p in res["live"]) == d0
     assert page.errors == []
