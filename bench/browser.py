@@ -115,6 +115,16 @@ INIT_JS = r"""
       get() { return P0; }, set(v) { P0 = v; try { wrapPlotly(v); } catch (e) { obs.errors.push(String(e)); } }});
   } catch (e) { obs.errors.push('defineProperty: ' + e); }
   new MutationObserver(hook).observe(document, {childList: true, subtree: true});
+  // the panels beside the map (trend, ranking, headline), applied after the map: the last time one changed
+  const PANELS = ['series', 'ranking', 'headline-place', 'headline-value', 'headline-meta'];
+  new MutationObserver(muts => {
+    for (const m of muts) {
+      const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+      if (el && PANELS.some(id => { const p = document.getElementById(id); return p && p.contains(el); })) {
+        obs.panelsAt = performance.now(); return;
+      }
+    }
+  }).observe(document, {childList: true, subtree: true, characterData: true, attributes: true});
   setInterval(() => { hook(); if (window.Plotly) wrapPlotly(window.Plotly); }, 50);
 })();
 """
@@ -270,7 +280,9 @@ def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int 
             break
         last = len(rec.posts)
     posts = rec.posts[k:]
+    panels_at = page.evaluate("() => window.__obs.panelsAt || null")
     return out | {"redraw_afterplot_ms": res["t"] - res["t0"], "redraw_painted_ms": res["painted"] - res["t0"],
+                  "panels_ms": (panels_at - res["t0"]) if panels_at and panels_at > res["t0"] else None,
                   "event": res.get("src"), "areas": res.get("n"),
                   "posts": [{"output": p.get("output"), "down": p.get("down"), "up": p.get("up"),
                              "raw": p.get("raw"), "encoding": p.get("encoding"), "status": p.get("status")}

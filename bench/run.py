@@ -338,6 +338,9 @@ def browser_summary(res: dict) -> dict:
                        "redraw_painted_ms_median": round(statistics.median(r["redraw_painted_ms"] for r in kr), 1),
                        "redraw_painted_ms_max": round(max(r["redraw_painted_ms"] for r in kr), 1),
                        "redraw_afterplot_ms_median": round(statistics.median(r["redraw_afterplot_ms"] for r in kr), 1),
+                       # the trend, ranking and headline (applied after the map is painted): the last change seen
+                       "panels_ms_median": (round(statistics.median(pm), 1)
+                                            if (pm := [r["panels_ms"] for r in kr if r.get("panels_ms")]) else None),
                        "down_kb_median": round(statistics.median(sum(p["down"] or 0 for p in r["posts"]) for r in kr)
                                                / 1024, 2),
                        "up_kb_median": round(statistics.median(sum(p["up"] or 0 for p in r["posts"]) for r in kr)
@@ -529,7 +532,8 @@ def print_browser(r: dict) -> None:
                 if "redraw_painted_ms_median" in v:
                     print(f"{name} {lv} {kind:8s}: redrawn, median {v['redraw_painted_ms_median']:,.0f} ms painted "
                           f"(max {v['redraw_painted_ms_max']:,.0f}, afterplot {v['redraw_afterplot_ms_median']:,.0f},"
-                          f" n={v['n']})")
+                          f" n={v['n']}); panels beside it updated at "
+                          + (f"{v['panels_ms_median']:,.0f} ms" if v.get("panels_ms_median") else "n/a"))
                 else:
                     print(f"{name} {lv} {kind:8s}: {v}")
 

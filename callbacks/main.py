@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.dash_table.Format import Format, Group, Scheme
 
 from core import controller, ids, query, view
@@ -220,15 +220,22 @@ def footer(ft: dict, lang: str) -> list:
 # The URL / a control / a map click -> the new view state, and every panel of the main page that depends on it,
 # in ONE callback: a filter change is one POST (its response is cached whole: web/response_cache.py), not a
 # chain of a store and nine consumers each uploading the store again. Each panel stays its own function.
+# The map (and the year slider drawn on it) is applied as the response arrives; the panels beside it travel in
+# the same response inside one store, which `obs.applyPanels` (assets/20_panels.js) hands to their components
+# after the browser has painted the map: the map is what a filter change is for, and rendering the trend, the
+# ranking table and the texts first used to hold its redraw back (docs/PERFORMANCE.md, round 4).
 def _panels():
     from callbacks import partb, pin
     from callbacks import present as pr
     from layouts import partb as LB
     from layouts import present as LP
 
-    return [
+    direct = [
         ([Output(ids.MAP, "figure"), Output(ids.MAP_META, "data"), Output(ids.LEGEND, "children"),
           Output(ids.MAP_NOTE, "children")], lambda store, search, meta: update_map(store, meta)),
+        (pr.slider_outputs(LP.MAIN_ANIM), lambda store, search, meta: pr.slider_for(store)),
+    ]
+    after_map = [
         ([Output(ids.SERIES, "figure"), Output(ids.SERIES_NOTE, "children")],
          lambda store, search, meta: update_series(store)),
         ([Output(ids.RANKING, "data"), Output(ids.RANKING, "columns"), Output(ids.RANKING, "locale_format"),
@@ -246,11 +253,22 @@ def _panels():
          lambda store, search, meta: partb.update_nav(store)),
         ([Output(ids.PIN_NOTE, "children"), Output(ids.PIN_LINK, "href")],
          lambda store, search, meta: pin.update_pin(store, search)),
-        (pr.slider_outputs(LP.MAIN_ANIM), lambda store, search, meta: pr.slider_for(store)),
     ]
+    return direct, after_map
 
 
-PANELS = _panels()
+PANELS, PANELS_AFTER_MAP = _panels()
+AFTER_MAP_OUTPUTS = [o for outs, _ in PANELS_AFTER_MAP for o in outs]
+
+
+def _run(panels, store, search, meta) -> list:
+    out: list = []
+    for outs, fn in panels:
+        part = fn(store, search, meta)
+        if len(part) != len(outs):   # a panel that breaks its contract must fail loudly in tests
+            raise RuntimeError(f"panel returned {len(part)} values for {len(outs)} outputs")
+        out.extend(part)
+    return out
 
 
 @callback(
@@ -259,6 +277,7 @@ PANELS = _panels()
     *[Output(cid, "options") for cid in CONTROL_IDS.values()],
     Output(ids.VIEW, "data"),
     *[o for outs, _ in PANELS for o in outs],
+    Output(ids.PANELS, "data"),
     Input(ids.URL, "search"),
     *[Input(cid, "value") for cid in CONTROL_IDS.values()],
     Input(ids.MAP, "clickData"),
@@ -266,18 +285,26 @@ PANELS = _panels()
     prevent_initial_call="initial_duplicate",   # it still runs when the page is rendered (the slider shares outputs)
 )
 def update_view(search, country, level, offense, year, sex, age, measure, click, meta):
-    """The whole main page for the URL / controls / click: sync_view's outputs, then each panel's."""
+    """The whole main page for the URL / controls / click: sync_view's outputs, the map's and the slider's, then
+    the list of the other panels' values (in AFTER_MAP_OUTPUTS order) for the browser to apply after the map."""
     head = sync_view(search, country, level, offense, year, sex, age, measure, click)
     store = head[-1]
     new_search = head[0] if isinstance(head[0], str) else (search if isinstance(search, str) else "")
-    out = list(head)
     with view.one_view():   # the map payload, trend and headline are computed once for all the panels
-        for outs, fn in PANELS:
-            part = fn(store, new_search, meta)
-            if len(part) != len(outs):   # a panel that breaks its contract must fail loudly in tests
-                raise RuntimeError(f"panel returned {len(part)} values for {len(outs)} outputs")
-            out.extend(part)
-    return tuple(out)
+        direct = _run(PANELS, store, new_search, meta)
+        after_map = _run(PANELS_AFTER_MAP, store, new_search, meta)
+    return (*head, *direct, after_map)
+
+
+# the panels beside the map, after the map is painted (assets/20_panels.js); a value equal to what the component
+# already shows is left alone
+clientside_callback(
+    ClientsideFunction(namespace="obs", function_name="applyPanels"),
+    *AFTER_MAP_OUTPUTS,
+    Input(ids.PANELS, "data"),
+    *[State(o.component_id, o.component_property) for o in AFTER_MAP_OUTPUTS],
+    prevent_initial_call=True,
+)
 
 
 # ---- phone drawer and <html lang> (in the browser, no round trip) ----------------------------------

@@ -157,6 +157,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
         partb.embed_modal(lang),
         dcc.Store(id=ids.VIEW),
         dcc.Store(id=ids.MAP_META),
+        dcc.Store(id=ids.PANELS),
         dcc.Store(id="page-lang", data=lang),
         html.Span(app_version, id="app-version", hidden=True),
     ])

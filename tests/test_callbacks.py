@@ -98,13 +98,19 @@ def test_one_callback_per_filter_change(cb, fixture_dir):
     out = cb.update_view("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en", "CRI", 1, "homicide", 2022,
                          "total", "total", "rate", None, None)
     n_head = 1 + 7 + 7 + 1
-    assert len(out) == n_head + sum(len(outs) for outs, _ in cb.PANELS)
+    # the map and the slider as outputs, then one list: the other panels' values, applied after the map
+    assert len(out) == n_head + sum(len(outs) for outs, _ in cb.PANELS) + 1
     assert out[0].startswith("?country=CRI&level=1") and "year=2022" in out[0]
     assert out[n_head - 1]["state"]["year"] == 2022
     fig, meta = out[n_head], out[n_head + 1]
     assert isinstance(fig, dict) and meta["geo_key"]          # no map yet: the full figure
-    place = out[n_head + 4 + 2 + 5]                           # after map (4), series (2), ranking (5)
-    assert place == "San José"
+    after_map = out[-1]
+    assert len(after_map) == len(cb.AFTER_MAP_OUTPUTS)
+    where = {f"{o.component_id}.{o.component_property}": v for o, v in zip(cb.AFTER_MAP_OUTPUTS, after_map)}
+    assert where[f"{ids.HEADLINE_PLACE}.children"] == "San José"
+    assert [r["unit_id"] for r in where[f"{ids.RANKING}.data"]] == ["CR-SJ", "CR-A"]
+    assert [t["name"] for t in where[f"{ids.SERIES}.figure"]["data"]][:2] == ["San José", "Costa Rica"]
+    assert "year=2022" in where[f"{ids.DOWNLOAD}.href"]
     # the same change with the map already drawn: a Patch of the values only
     out2 = cb.update_view("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en", "CRI", 1, "homicide", 2022,
                           "total", "total", "rate", None, meta)

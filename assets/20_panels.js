@@ -1,0 +1,22 @@
+// The panels beside the map (callbacks/main.py, PANELS_AFTER_MAP). The view callback's one response carries the
+// map, which Dash applies at once, and these panels' values in one store (panels-store). They are handed to
+// their components here, after the browser has painted the map, so that rendering the trend, the ranking table
+// and the texts no longer holds the map's redraw back. A value equal to what its component already shows is
+// left alone (no re-render). Arguments: the store's list, then each output's current value (States).
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    obs: Object.assign({}, (window.dash_clientside || {}).obs, {
+        applyPanels: function (values) {
+            var current = Array.prototype.slice.call(arguments, 1);
+            var noUpdate = window.dash_clientside.no_update;
+            if (!Array.isArray(values) || values.length !== current.length) {
+                return current.map(function () { return noUpdate; });
+            }
+            var out = values.map(function (v, i) {
+                return JSON.stringify(v) === JSON.stringify(current[i]) ? noUpdate : v;
+            });
+            return new Promise(function (resolve) {   // after the next paint (the map's)
+                requestAnimationFrame(function () { setTimeout(function () { resolve(out); }, 0); });
+            });
+        }
+    })
+});
