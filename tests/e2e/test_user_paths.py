@@ -294,3 +294,30 @@ def test_redraw_keeps_outlines_exact(page, server_url):
     res = page.evaluate(OUTLINES_VS_FRESH_JS)
     assert res["live"] == res["fresh"] and sorted(str(p[0]) for p in res["live"]) == d0
     assert page.errors == []
+
+
+def test_map_is_redrawn_before_the_panels_beside_it(page, server_url):
+    """A filter change applies the map as its response arrives and the trend, ranking and headline after the map
+    has been drawn (callbacks/main.py PANELS_AFTER_MAP, assets/20_panels.js); they still all arrive."""
+    page.goto(server_url + "/?country=region&level=0&year=2023&lang=en")
+    wait_map(page, 3)
+    wait_text(page, "#ranking", "Costa Rica")
+    page.evaluate("""() => {
+        const gd = document.querySelector('#map .js-plotly-plot');
+        window.__order = [];
+        gd.on('plotly_afterplot', () => window.__order.push('map'));
+        for (const id of ['ranking', 'headline-meta']) {
+            new MutationObserver(() => window.__order.push(id))
+                .observe(document.getElementById(id), {childList: true, subtree: true, characterData: true});
+        }
+    }""")
+    page.click("#ctl-year")
+    page.wait_for_timeout(300)
+    page.evaluate("() => { window.__order = []; }")   # from the choice on
+    page.locator(".dash-dropdown-content [role=option]", has=page.locator("input[value='2022']")).click()
+    wait_text(page, "#ranking", "Honduras")      # 2022: Honduras has a value
+    wait_text(page, "#headline-meta", "2022")
+    order = page.evaluate("() => window.__order")
+    assert {"map", "ranking", "headline-meta"} <= set(order)
+    assert order.index("map") < min(order.index("ranking"), order.index("headline-meta")), order
+    assert page.errors == []
