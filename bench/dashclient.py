@@ -37,6 +37,7 @@ class Post:
     up_bytes: int           # request body
     raw: bytes | None = None   # the decoded body, when the client keeps it
     cache: str = ""            # X-Obs-Cache of the answer: "hit" (the whole answer from the response cache), "miss"
+    map_gzip_bytes: int | None = None   # the map's own outputs of the answer, gzipped alone (see map_part)
 
 
 @dataclass
@@ -77,10 +78,13 @@ class DashClient:
         raw = gzip.decompress(wire) if enc == "gzip" else wire
         if enc not in ("", "gzip", "identity"):
             raise RuntimeError(f"unexpected encoding {enc}")
+        map_gz = None
         if r.status_code == 200:
-            self.apply(json.loads(raw))
+            resp = json.loads(raw)
+            self.apply(resp)
+            map_gz = map_part(resp)
         return Post(output, data, r.status_code, dt, len(raw), len(wire), enc or "identity", len(data),
-                    raw if self.keep_raw else None, r.headers.get("X-Obs-Cache", ""))
+                    raw if self.keep_raw else None, r.headers.get("X-Obs-Cache", ""), map_gz)
 
     def apply(self, resp: dict) -> None:
         for cid, props in (resp.get("response") or {}).items():
@@ -101,6 +105,19 @@ class DashClient:
         for out in chain[1:]:
             posts.append(self.post(out, [p for p in inputs_of(self.templates[out]) if p in produced]))
         return posts
+
+
+MAP_PARTS = ("map", "map-meta", "map-legend", "map-note")   # the map, what it holds, its legend and its note
+
+
+def map_part(resp: dict) -> int | None:
+    """Bytes of the map's own outputs of an answer, gzipped (level 6) on their own: the same content the naive
+    baseline sends (the map figure), to compare like with like beside the whole answer (which also carries the
+    trend, ranking, headline and control options)."""
+    part = {k: v for k, v in (resp.get("response") or {}).items() if k in MAP_PARTS}
+    if not part:
+        return None
+    return len(gzip.compress(json.dumps(part, separators=(",", ":")).encode("utf-8"), 6))
 
 
 def outputs_of(body: dict) -> list[str]:
