@@ -592,17 +592,27 @@ def map_columns(ds: Dataset, level: int, focus: str | None, offense: str, year: 
     }
 
 
-def unit_value(ds: Dataset, unit_id: str, offense: str, year: int, sex: str, age: str, measure: str) -> dict | None:
-    """The best value of one unit (dict of the values row) or None."""
-    u = ds.unit(unit_id)
+def _value_row(ds: Dataset, unit_id: str, offense: str, year: int, sex: str, age: str,
+               measure: str) -> tuple[SliceArrays, int] | None:
+    """The slice arrays and the row of one unit's best value (None: unknown unit, no row, or no value)."""
+    u = ds._info().get(unit_id) if unit_id else None
     if u is None:
         return None
-    sa = slice_arrays(ds, u["level"], offense, sex, age)
+    sa = slice_arrays(ds, u[0], offense, sex, age)
     a, b = sa.block(year)
     hit = np.flatnonzero(sa.upos[a:b] == ds.units.index.get_loc(unit_id))
     if len(hit) == 0 or np.isnan(sa.cols[measure][a + hit[0]]):
         return None
-    return _slice(ds, u["level"], offense, sex, age).iloc[int(sa.src[a + hit[0]])].to_dict()
+    return sa, int(a + hit[0])
+
+
+def unit_value(ds: Dataset, unit_id: str, offense: str, year: int, sex: str, age: str, measure: str) -> dict | None:
+    """The best value of one unit (dict of the values row) or None."""
+    found = _value_row(ds, unit_id, offense, year, sex, age, measure)
+    if found is None:
+        return None
+    sa, row = found
+    return _slice(ds, ds._info()[unit_id][0], offense, sex, age).iloc[int(sa.src[row])].to_dict()
 
 
 _EMPTY_SERIES = ("year", "value", "source")
@@ -804,6 +814,46 @@ def cell_sources(ds: Dataset, unit_id: str, year: int, offense: str, sex: str = 
     out["map_count"] = out["source_id"] == best.get("count_source")
     out["map_rate"] = out["source_id"] == best.get("rate_source")
     return out
+
+
+def _source_fact_arrays(ds: Dataset) -> dict:
+    """source_facts' source_id, priority, count and rate as arrays, and each cell's rows (built once)."""
+    store = _fast(ds)
+    hit = store.get("source_fact_arrays")
+    if hit is None:
+        f = source_facts(ds)
+        hit = store["source_fact_arrays"] = {
+            "rows": _source_fact_rows(ds), "source_id": f["source_id"].to_numpy(dtype=object),
+            "priority": f["priority"].to_numpy(dtype="int64"),
+            "count": f["count"].to_numpy(dtype="float64"), "rate": f["rate"].to_numpy(dtype="float64")}
+    return hit
+
+
+def cell_source_arrays(ds: Dataset, unit_id: str, year: int, offense: str, sex: str = "total",
+                       age: str = "total") -> dict:
+    """cell_sources as arrays, for the headline's "sources disagree" caveat (asked on every view of a place;
+    the DataFrame cost ~8 ms): source_id (object), count, rate and rate_any (float64), in the same order (priority,
+    then source id; the facts' order between equal ones) and with the same rate_any.
+    tests/test_query_fast.py checks it against cell_sources on every cell."""
+    a = _source_fact_arrays(ds)
+    rows = a["rows"].get((unit_id, int(year), offense, sex, age))
+    if rows is None or len(rows) == 0:
+        rows = np.zeros(0, dtype=np.intp)
+    else:   # a handful of rows: Python's stable sort on (priority, source id), as sort_values orders them
+        prio, sid = a["priority"], a["source_id"]
+        rows = np.array(sorted(rows.tolist(), key=lambda r: (prio[r], sid[r])), dtype=np.intp)
+    count, rate = a["count"][rows], a["rate"][rows]
+    pop = np.nan
+    if len(rows):
+        found = (_value_row(ds, unit_id, offense, int(year), sex, age, "count")
+                 or _value_row(ds, unit_id, offense, int(year), sex, age, "rate"))
+        if found is not None:
+            sa, r = found
+            pop = float(sa.cols["population"][r])
+    computed = np.isnan(rate) & ~np.isnan(count) & (pop == pop)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_any = np.where(~np.isnan(rate), rate, np.where(computed, count / pop * 1e5, np.nan))
+    return {"source_id": a["source_id"][rows], "count": count, "rate": rate, "rate_any": rate_any}
 
 
 def discrepancies(ds: Dataset, sex: str = "total", age: str = "total") -> pd.DataFrame:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from core import query
@@ -140,20 +141,23 @@ def _source_names(ds: query.Dataset, ids: list[str]) -> dict[str, str]:
 def _disagreement(ds: query.Dataset, place: str, state: ViewState, year: int, loc: str, lang: str) -> str:
     """'Las fuentes no coinciden para 2023: ...' when two or more sources publish different figures: compared
     in the measure shown (published rate, else count / population, at the precision shown), else as counts."""
-    cs = query.cell_sources(ds, place, year, state.offense, state.sex, state.age)
-    if len(cs) < 2:
+    cs = query.cell_source_arrays(ds, place, year, state.offense, state.sex, state.age)
+    if len(cs["source_id"]) < 2:
         return ""
     col, digits = ("rate_any", 1) if state.measure == "rate" else ("count", 0)
-    shown = cs[cs[col].notna()]
-    counts = cs[cs["count"].notna()]
-    if len({round(float(v), digits) for v in shown[col]}) >= 2:
-        rows, fmt = shown, (lambda r: fmt_rate(r.rate_any, loc) if col == "rate_any" else fmt_count(r.count, loc))
-    elif len({round(float(v)) for v in counts["count"]}) >= 2:
-        rows, fmt = counts, (lambda r: _t("counts", lang, n=fmt_count(r.count, loc)))
+    shown = ~np.isnan(cs[col])
+    counts = ~np.isnan(cs["count"])
+    if len({round(float(v), digits) for v in cs[col][shown]}) >= 2:
+        rows = shown
+        fmt = (lambda i: fmt_rate(cs["rate_any"][i], loc)) if col == "rate_any" else \
+            (lambda i: fmt_count(cs["count"][i], loc))
+    elif len({round(float(v)) for v in cs["count"][counts]}) >= 2:
+        rows, fmt = counts, (lambda i: _t("counts", lang, n=fmt_count(cs["count"][i], loc)))
     else:
         return ""
-    names = _source_names(ds, rows["source_id"].tolist())
-    parts = [f"{names[r.source_id]}: {fmt(r)}" for r in rows.itertuples(index=False)]
+    picked = np.flatnonzero(rows).tolist()
+    names = _source_names(ds, [cs["source_id"][i] for i in picked])
+    parts = [f"{names[cs['source_id'][i]]}: {fmt(i)}" for i in picked]
     return _t("disagree", lang, year=year, list="; ".join(parts))
 
 

@@ -332,3 +332,29 @@ def test_cell_sources_rows_as_masks(ds):
         pd.testing.assert_series_equal(got["rate"], ref["rate"].reset_index(drop=True), check_exact=True)
         n += 1
     assert n > 5
+
+
+def _cells(ds):
+    """Every cell two or more sources publish, every 20th of the others, an unknown unit and a year without data."""
+    n = query.source_facts(ds).groupby(["unit_id", "year", "offense", "sex", "age_group"], sort=False).size()
+    cells = list(n[n >= 2].index) + list(n[n < 2].index[::20])
+    return cells + [("nope", 2020, "homicide", "total", "total"), (cells[0][0], 1800) + tuple(cells[0][2:])]
+
+
+@pytest.mark.parametrize("which", ["fixture", "real"])
+def test_cell_source_arrays_are_cell_sources(which, ds, request):
+    """query.cell_source_arrays (the headline caveat's path) against the cell_sources DataFrame, many cells:
+    same sources in the same order, same published figures, same rate_any (computed rates included)."""
+    d = ds if which == "fixture" else request.getfixturevalue("real_ds")
+    n_multi = n_computed = 0
+    for unit_id, year, offense, sex, age in _cells(d):
+        ref = query.cell_sources(d, unit_id, int(year), offense, sex, age)
+        got = query.cell_source_arrays(d, unit_id, int(year), offense, sex, age)
+        assert list(got["source_id"]) == list(ref["source_id"])
+        assert all(isinstance(s, str) for s in got["source_id"])
+        for c in ("count", "rate", "rate_any"):
+            assert got[c].dtype == np.float64
+            np.testing.assert_array_equal(got[c], ref[c].to_numpy(dtype="float64"))
+        n_multi += len(ref) >= 2
+        n_computed += bool(ref["rate_computed"].any())
+    assert n_multi > 0 and n_computed > 0
