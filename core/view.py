@@ -15,8 +15,8 @@ import pandas as pd
 
 from core import figures, framing, query
 from core.i18n import SEX_KEYS, t
-from core.numbers import fmt_change, fmt_value, locale_for, plotly_separators
-from core.viewstate import REGION, Note, ViewState, avail_arrays
+from core.numbers import fmt_change, fmt_value, locale_for, plotly_separators, symbols
+from core.viewstate import LANGS, REGION, Note, ViewState, avail_arrays
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
 
@@ -120,6 +120,18 @@ def _frame(ds: query.Dataset, level: int, focus: str | None, unit_ids) -> dict:
     if hit is None:
         hit = store[(level, focus)] = figures.frame(framing.view_bbox(ds, level, unit_ids))
     return {k: list(v) for k, v in hit.items()}
+
+
+@query.on_load
+def _prepare(ds: query.Dataset) -> None:
+    """Made when the dataset is loaded, not by the first view that needs them: the first-view framing of every
+    (level, focus) (core.framing reads a level's GeoJSON the first time: ~100 ms at level 2) and the number
+    symbols of every locale (Babel's data, ~5 ms each)."""
+    for level, focus in query.view_scopes(ds):
+        _frame(ds, level, focus, query.scope_units(ds, level, focus))
+    for lang in LANGS:
+        for country in [None] + list(ds.countries):
+            symbols(locale_for(lang, country))
 
 
 def area_name(ds: query.Dataset, focus: str | None, lang: str) -> str:

@@ -233,6 +233,15 @@ def _row_arrays(cat: Catalog, country: str, level: int) -> tuple[dict[str, np.nd
     return hit
 
 
+def prepare(cat: Catalog) -> None:
+    """The availability arrays of every (country or region, level), made once when the dataset is loaded
+    (core.query.prepare) rather than by the first view of each."""
+    avail_arrays(cat)
+    for country in (REGION,) + tuple(cat.countries):
+        for level in LEVELS:
+            _row_arrays(cat, country, level)
+
+
 # The six countries of the observatories' mission; Panama and Nicaragua are neighbours shown alongside.
 MISSION_COUNTRIES = ("BLZ", "CRI", "DOM", "SLV", "GTM", "HND")
 

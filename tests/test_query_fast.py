@@ -358,3 +358,38 @@ def test_cell_source_arrays_are_cell_sources(which, ds, request):
         n_multi += len(ref) >= 2
         n_computed += bool(ref["rate_computed"].any())
     assert n_multi > 0 and n_computed > 0
+
+
+def test_load_prepares_every_slice_and_scope(fixture_dir, tmp_path):
+    """get_dataset prepares the arrays a filter change reads before any query runs: every slice, and the scope
+    of every (level, focus) focus_of can give (the same arrays a lazy first call builds)."""
+    import shutil
+    ds = query.get_dataset(shutil.copytree(fixture_dir, tmp_path / "copy"))   # a dataset no test has queried
+    fast = query._fast(ds)
+    assert set(fast["slices"]) == set(ds.by_key)
+    assert set(fast["scope"]) == set(query.view_scopes(ds))
+    cat = query.catalog(ds)
+    expected = {(lv, query.focus_of(ds, lv, c, u)) for lv in (0, 1, 2) for c in [query.REGION] + list(ds.countries)
+                for u in [None] + list(cat.units)}
+    assert expected <= set(query.view_scopes(ds)) <= set(fast["scope"])
+    for level, focus in expected:
+        assert list(query.scope_units(ds, level, focus)) == list(ref_scope_units(ds, level, focus))
+
+
+def test_geo_ids_are_the_served_geojson_ids(ds):
+    """The feature ids kept when the GeoJSON is built are those of the served body, in its order."""
+    import json
+    blobs = [(k, b) for k, b in ds.geo.items() if isinstance(k, tuple) and len(k) == 2 and isinstance(k[0], int)]
+    assert blobs
+    for (level, scope), blob in blobs:
+        assert query.geo_ids(ds, level, scope) == [str(f["id"]) for f in json.loads(blob.body)["features"]]
+
+
+def test_source_facts_made_at_load_are_the_parquet_rows(ds):
+    """source_facts, made from the facts read at load, equals the table read from facts.parquet again."""
+    got = query.source_facts(ds)
+    ref = query._source_facts(ds, pd.read_parquet(ds.data_dir / "facts.parquet"))
+    pd.testing.assert_frame_equal(got, ref, check_exact=True)
+    f = pd.read_parquet(ds.data_dir / "facts.parquet")
+    annual = f[f["month"].isna() & (f["count"].notna() | f["rate"].notna())]
+    assert len(got) == len(annual[annual["unit_id"].isin(ds.units.index)])

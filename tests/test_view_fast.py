@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core import query, sentences
+from core import figures, framing, query, sentences, view
 from core.numbers import fmt_count, fmt_rate
 from core.viewstate import ViewState
 
@@ -56,3 +56,14 @@ def test_disagreement_is_the_dataframe_version(which, ds, request):
                 assert sentences._disagreement(d, unit_id, state, int(year), loc, lang) == ref
                 said += bool(ref)
     assert said > 0
+
+
+def test_frames_prepared_at_load_are_computed_ones(ds):
+    """The map framing of every (level, focus), made at load, is what framing and figures give for the units of
+    that scope (computed here without the kept ones)."""
+    store = query._fast(ds)["frame"]
+    for level, focus in query.view_scopes(ds):
+        units = query.scope_units(ds, level, focus)
+        assert (level, focus) in store
+        assert view._frame(ds, level, focus, units) == {
+            k: list(v) for k, v in figures.frame(framing.view_bbox(ds, level, list(units))).items()}
