@@ -102,14 +102,27 @@ def _table(ds: query.Dataset, state: ViewState) -> tuple[str | None, pd.DataFram
 @query.frame_memo()
 def _annotated(ds: query.Dataset, level: int, focus: str | None, offense: str, year: int, sex: str, age: str,
                measure: str, pool: int) -> pd.DataFrame:
+    """The map table with the small-numbers columns (smallnum.annotate), text columns as Python objects: the
+    panels read them row by row (tooltips, ranking rows), which costs more on pandas' Arrow-backed strings
+    (~2 ms a view at level 2)."""
     from core import smallnum   # small numbers flagged, ties, pool=3 (issue 5)
 
     state = ViewState(level=level, offense=offense, year=year, sex=sex, age=age, measure=measure, pool=pool)
-    if smallnum.pools(state):
-        return smallnum.annotate(ds, state, query.map_table(ds, level, focus, offense, year, sex, age, measure))
-    # no pooling: the map table and the small-numbers columns in one DataFrame (as annotate would give)
     cols = query.map_columns(ds, level, focus, offense, year, sex, age, measure)
-    return pd.DataFrame(cols | smallnum.plain_columns(cols["count"], cols["rank"]))
+    if smallnum.pools(state):
+        out = smallnum.annotate(ds, state, pd.DataFrame({c: _as_object(v) for c, v in cols.items()}))
+        return out.astype({c: object for c, dt in out.dtypes.items() if pd.api.types.is_string_dtype(dt)})
+    # no pooling: the map table and the small-numbers columns in one DataFrame (as annotate would give)
+    cols = cols | smallnum.plain_columns(cols["count"], cols["rank"])
+    return pd.DataFrame({c: _as_object(v) for c, v in cols.items()})
+
+
+def _as_object(col):
+    """A text column kept as Python objects (pandas would infer its Arrow-backed str dtype); others as they are."""
+    if isinstance(col, pd.Index) or getattr(col, "dtype", None) == object or pd.api.types.is_string_dtype(
+            getattr(col, "dtype", None)):
+        return pd.Series(np.asarray(col, dtype=object), dtype=object, copy=False)
+    return col
 
 
 def _frame(ds: query.Dataset, level: int, focus: str | None, unit_ids) -> dict:

@@ -67,3 +67,13 @@ def test_frames_prepared_at_load_are_computed_ones(ds):
         assert (level, focus) in store
         assert view._frame(ds, level, focus, units) == {
             k: list(v) for k, v in figures.frame(framing.view_bbox(ds, level, list(units))).items()}
+
+
+def test_annotated_text_columns_are_python_objects(ds):
+    """The annotated table holds its text as Python objects (tooltips and ranking rows read it row by row), with
+    or without pooling."""
+    for pool in (1, 3):
+        t = view._annotated.__wrapped__(ds, 1, None, "homicide", 2023, "total", "total", "rate", pool)
+        for c in ("unit_id", "name", "country", "source", "count_source", "rate_source", "population_source",
+                  "pool_years"):
+            assert t[c].dtype == object, (pool, c)
