@@ -39,9 +39,12 @@ _SCOPE: ContextVar[dict | None] = ContextVar("observatorio_view_scope", default=
 @contextmanager
 def one_view():
     """Share the pieces of a view between the panels of one callback (see `_per_view`)."""
+    from core.cache import request_scope
+
     token = _SCOPE.set({})
     try:
-        yield
+        with request_scope():   # and memo's values (core.cache) shared between the panels
+            yield
     finally:
         _SCOPE.reset(token)
 
@@ -295,13 +298,56 @@ def ranking_view(ds: query.Dataset, state: ViewState) -> dict:
     ids = _present(table["source"])
     n_missing = int(table["value"].isna().sum())
     # no unit with a value: no rows (ranking_rows' per-column setup alone cost ~3.5 ms)
-    rows = figures.ranking_rows(table, _source_labels(ds, ids), lang) if n_missing < len(table) else []
+    rows = ranking_rows(table, _source_labels(ds, ids), lang) if n_missing < len(table) else []
     level_name = t(f"level_{state.level}", lang)
     title = f"{t('ranking_title', lang)} · {level_name} · {area_name(ds, focus, lang)} · {state.year}"
     note = t("units_no_data", lang, n=n_missing) if n_missing else ""
     if n_missing and n_missing <= 12:
         note += ": " + ", ".join(table.loc[table["value"].isna(), "name"].tolist())
     return {"rows": rows, "title": title, "note": note}
+
+
+def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str], lang: str = "es") -> list[dict]:
+    """figures.ranking_rows built column by column: the same rows (tests/test_view_fast.py checks them against
+    it), without a row object per unit (~4.5 ms -> ~1.5 ms at level 2 for the region)."""
+    rows = np.flatnonzero(table["value"].notna().to_numpy())
+    n = len(rows)
+
+    def col(name: str, default=None) -> list:   # as itertuples gives them: Python scalars
+        if default is not None and name not in table:
+            return [default] * n
+        return table[name].to_numpy()[rows].tolist()
+
+    num = figures._num
+    nan = float("nan")
+    tie, small = t("flag_tie", lang), t("flag_small", lang)
+    out = []
+    for (unit_id, rank, name, value, rate, count, population, change, source, is_tie, is_small, pooled,
+         pool_years, pooled_count) in zip(
+            col("unit_id"), col("rank"), col("name"), col("value"), col("rate"), col("count"), col("population"),
+            col("change_pct"), col("source"), col("tie", False), col("small", False), col("pooled", False),
+            col("pool_years", ""), col("pooled_count", nan)):
+        flags = []
+        if is_tie:
+            flags.append(tie)
+        if is_small:
+            flags.append(small)
+        if pooled:
+            flags.append(t("flag_pooled", lang, years=pool_years))
+        out.append({
+            "unit_id": unit_id,
+            "rank": int(rank),
+            "name": name,
+            "value": num(value),
+            "rate": num(round(rate, 1)) if not math.isnan(rate) else None,
+            "count": num(count),
+            "population": num(population),
+            "change": num(round(change, 1)) if not math.isnan(change) else None,
+            "source": source_labels.get(source, source or ""),
+            "flag": " · ".join(flags),
+            "pooled_count": num(pooled_count),
+        })
+    return out
 
 
 @_per_view

@@ -77,3 +77,81 @@ def test_annotated_text_columns_are_python_objects(ds):
         for c in ("unit_id", "name", "country", "source", "count_source", "rate_source", "population_source",
                   "pool_years"):
             assert t[c].dtype == object, (pool, c)
+
+
+class _CountingCache:
+    """A cache backend that counts its calls (and pickles, as flask-caching's backends do)."""
+
+    def __init__(self):
+        import pickle
+        self.store, self.gets, self.sets, self._p = {}, 0, 0, pickle
+
+    def get(self, key):
+        self.gets += 1
+        return self._p.loads(self.store[key]) if key in self.store else None
+
+    def set(self, key, value):
+        self.sets += 1
+        self.store[key] = self._p.dumps(value)
+
+
+def test_memo_inside_one_view_asks_the_cache_once_per_piece(monkeypatch):
+    """Inside one view (core.view.one_view) a piece asked twice is fetched from the shared cache once: the second
+    ask gets the same value from the request; outside it (and in the next view) every ask goes to the cache."""
+    from core import cache
+    backend = _CountingCache()
+    monkeypatch.setattr(cache, "_cache", backend)
+    monkeypatch.setattr(cache, "_local", None)
+    calls = []
+
+    def make():
+        calls.append(1)
+        return {"rows": [1, 2, None]}
+
+    with view.one_view():
+        a = cache.memo("piece", ("k",), make)
+        b = cache.memo("piece", ("k",), make)
+        assert a == {"rows": [1, 2, None]} and b is a
+        assert (backend.gets, backend.sets, len(calls)) == (1, 1, 1)
+    with view.one_view():   # the next request: from the shared cache, a fresh copy
+        c = cache.memo("piece", ("k",), make)
+        assert c == a and c is not a
+        assert (backend.gets, backend.sets, len(calls)) == (2, 1, 1)
+    cache.memo("piece", ("k",), make)
+    cache.memo("piece", ("k",), make)
+    assert (backend.gets, len(calls)) == (4, 1)
+
+
+@pytest.mark.parametrize("which", ["fixture", "real"])
+def test_ranking_rows_are_figures_ranking_rows(which, ds, request):
+    """view.ranking_rows (column by column) gives figures.ranking_rows' rows (a row object per unit), key for key
+    and type for type, on annotated tables of every level, pooled or not, both languages."""
+    d = ds if which == "fixture" else request.getfixturevalue("real_ds")
+    foci = [None] + list(d.countries)[:3]
+    n = 0
+    for level in (0, 1, 2):
+        for focus in foci:
+            for off in ("homicide", "robbery"):
+                for year in (2019, 2022, 2023):
+                    for m, pool in (("rate", 1), ("count", 1), ("rate", 3)):
+                        table = view._annotated.__wrapped__(d, level, focus, off, year, "total", "total", m, pool)
+                        labels = {s: d.source_label(s) for s in view._present(table["source"])}
+                        for lang in ("es", "en"):
+                            ref = figures.ranking_rows(table, labels, lang)
+                            got = view.ranking_rows(table, labels, lang)
+                            assert got == ref
+                            assert [[type(v) for v in r.values()] for r in got] == \
+                                [[type(v) for v in r.values()] for r in ref]
+                            assert [list(r) for r in got] == [list(r) for r in ref]
+                            n += len(ref)
+    assert n > 100
+    # pooled rows (pool=3 pools none of these tables): flagged by hand, and a table without the optional columns
+    table = view._annotated.__wrapped__(d, 1, None, "homicide", 2023, "total", "total", "rate", 1)
+    table.loc[table.index[:3], ["pooled", "small", "tie"]] = True
+    table.loc[table.index[:3], "pool_years"] = "2021–2023"
+    table.loc[table.index[:3], "pooled_count"] = 7.0
+    plain = table.drop(columns=["tie", "small", "pooled", "pool_years", "pooled_count"])
+    for t_ in (table, plain):
+        for lang in ("es", "en"):
+            assert view.ranking_rows(t_, {}, lang) == figures.ranking_rows(t_, {}, lang)
+    assert "2021–2023" in view.ranking_rows(table, {}, "en")[0]["flag"]
