@@ -5,8 +5,11 @@ Routes besides Dash: /geo/level-<n>.json?country=ISO3|region (GeoJSON, once per 
 """
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
+
+import brotli
 
 import dash
 import orjson
@@ -113,6 +116,22 @@ def _hand_over_callbacks() -> None:
     _callback.GLOBAL_INLINE_SCRIPTS[:] = scripts
 
 
+def accepts(coding: str) -> bool:
+    """Whether the request's Accept-Encoding names `coding` (a token, not a substring: "brotli-ish" is not br)."""
+    header = request.headers.get("Accept-Encoding") or ""
+    return coding in [a.split(";")[0].strip().lower() for a in header.split(",")]
+
+
+GEO_BROTLI_QUALITY = 5   # level-2 region: 1.4 MB -> 318 KB in ~60 ms (gzip 9: 366 KB); q10-11 give 240-220 KB
+                         # but take 1.2-3.5 s, too slow for a first request (docs/PERFORMANCE.md, round 4)
+
+
+@functools.lru_cache(maxsize=64)
+def geo_brotli(etag: str, body: bytes) -> bytes:
+    """A GeoJSON blob as brotli, compressed once per blob and process (its ETag names its content)."""
+    return brotli.compress(body, quality=GEO_BROTLI_QUALITY)
+
+
 def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     query.set_default_data_dir(settings.data_dir)
     app = dash.Dash(
@@ -206,8 +225,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         path = ASSETS / "vendor" / "plotly-obs.min.js"
         headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
         br = path.with_name(path.name + ".br")
-        accepts = request.headers.get("Accept-Encoding") or ""
-        if "br" in [a.split(";")[0].strip() for a in accepts.split(",")] and br.is_file():
+        if accepts("br") and br.is_file():
             return Response(br.read_bytes(), mimetype="text/javascript",
                             headers=headers | {"Content-Encoding": "br"})
         return Response(path.read_bytes(), mimetype="text/javascript", headers=headers)
@@ -238,7 +256,10 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         headers = {"Cache-Control": "public, max-age=86400", "ETag": f'"{blob.etag}"', "Vary": "Accept-Encoding"}
         if request.if_none_match and blob.etag in request.if_none_match:
             return Response(status=304, headers=headers)
-        if "gzip" in (request.headers.get("Accept-Encoding") or ""):
+        if accepts("br"):
+            headers["Content-Encoding"] = "br"
+            return Response(geo_brotli(blob.etag, blob.body), mimetype="application/geo+json", headers=headers)
+        if accepts("gzip"):
             headers["Content-Encoding"] = "gzip"
             return Response(blob.gz, mimetype="application/geo+json", headers=headers)
         return Response(blob.body, mimetype="application/geo+json", headers=headers)

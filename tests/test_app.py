@@ -53,6 +53,20 @@ def test_geojson_route(client):
         assert client.get(bad).status_code == 404
 
 
+def test_geojson_as_brotli_to_browsers_that_accept_it(client):
+    import brotli
+    plain = client.get("/geo/level-1.json?country=CRI", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    r = client.get("/geo/level-1.json?country=CRI", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert r.status_code == 200 and r.headers["Content-Encoding"] == "br" and r.headers["Vary"] == "Accept-Encoding"
+    assert brotli.decompress(r.data) == plain.data and r.headers["ETag"] == plain.headers["ETag"]
+    again = client.get("/geo/level-1.json?country=CRI", headers={"Accept-Encoding": "br"})
+    assert again.data == r.data
+    for header in ("brotli-ish", "gzip;q=1, xbr"):   # a token, not a substring
+        assert client.get("/geo/level-1.json?country=CRI",
+                          headers={"Accept-Encoding": header}).headers.get("Content-Encoding") != "br"
+
+
 def test_download_route(client):
     r = client.get("/download/view.csv?country=CRI&level=1&year=2023&unit=CRI")
     assert r.status_code == 200 and r.mimetype == "text/csv"
