@@ -156,7 +156,11 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     api.init_app(server, settings.data_dir)           # /api/v1/ (issue 5)
     methodology.init_app(server, settings.data_dir)   # /metodologia, /methodology
     try:
-        query.get_dataset(settings.data_dir)   # load once (shared by workers with --preload)
+        ds = query.get_dataset(settings.data_dir)   # load once (shared by workers with --preload)
+        for level in (0, 1, 2):   # the whole region's maps as brotli (~0.1 s), before the fork: a first visit
+            blob = query.geojson(ds, level, query.REGION)   # would otherwise wait for them
+            if blob is not None:
+                geo_brotli(blob.etag, blob.body)
     except query.DataError as exc:
         log.error("OBSERVATORIO: processed data not available: %s", exc)
 
