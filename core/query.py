@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import re
 import threading
 import warnings
@@ -172,6 +173,18 @@ def on_load(fn):
     return fn
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+# Beyond this many best-value rows, a slice's arrays are made when a view first asks for them (then kept), not all
+# at load: at 11.2 M SYNTHETIC rows, preparing every slice took 111 s and +7.2 GB (docs/PERFORMANCE.md, Scale).
+PREPARE_SLICES_MAX_ROWS = _env_int("OBS_PREPARE_SLICES_MAX_ROWS", 2_000_000)
+
+
 def prepare(ds: Dataset) -> None:
     """Everything a filter change reads that depends on the dataset alone, made once when it is loaded (with
     gunicorn --preload: in the master, shared by the workers) instead of on the first view that needs it: every
@@ -180,8 +193,12 @@ def prepare(ds: Dataset) -> None:
     cost up to ~140 ms more than the next ones (a level's framing ~100 ms, locale data ~20 ms, ...)."""
     from core import viewstate
 
-    for k in ds.by_key:
-        slice_arrays(ds, *k)
+    if len(ds.values) <= PREPARE_SLICES_MAX_ROWS:
+        for k in ds.by_key:
+            slice_arrays(ds, *k)
+    else:
+        log.info("%d value rows (> OBS_PREPARE_SLICES_MAX_ROWS=%d): slices prepared on first use",
+                 len(ds.values), PREPARE_SLICES_MAX_ROWS)
     _unit_arrays(ds)
     for level, focus in view_scopes(ds):
         _scope(ds, level, focus)

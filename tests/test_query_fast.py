@@ -398,3 +398,21 @@ def test_source_facts_made_at_load_are_the_parquet_rows(ds):
     f = pd.read_parquet(ds.data_dir / "facts.parquet")
     annual = f[f["month"].isna() & (f["count"].notna() | f["rate"].notna())]
     assert len(got) == len(annual[annual["unit_id"].isin(ds.units.index)])
+
+
+def test_large_datasets_prepare_slices_on_first_use(fixture_dir, monkeypatch):
+    """Above OBS_PREPARE_SLICES_MAX_ROWS value rows, no slice is prepared at load; a view then makes its slice
+    on first use, with the same tables as a dataset prepared at load."""
+    monkeypatch.setattr(query, "PREPARE_SLICES_MAX_ROWS", 0)
+    lazy = query._load(fixture_dir)
+    query.prepare(lazy)
+    assert query._fast(lazy).get("slices", {}) == {}
+    monkeypatch.setattr(query, "PREPARE_SLICES_MAX_ROWS", 10 ** 9)
+    eager = query._load(fixture_dir)
+    query.prepare(eager)
+    assert len(query._fast(eager)["slices"]) == len(eager.by_key) > 0
+    for level, off, year in ((0, "homicide", 2023), (1, "homicide", 2022), (1, "theft", 2023)):
+        args = (level, None, off, year, "total", "total", "rate")
+        pd.testing.assert_frame_equal(query.map_table.__wrapped__(lazy, *args),
+                                      query.map_table.__wrapped__(eager, *args))
+    assert (1, "theft", "total", "total") in query._fast(lazy)["slices"]
