@@ -180,8 +180,9 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
-# Beyond this many best-value rows, a slice's arrays are made when a view first asks for them (then kept), not all
-# at load: at 11.2 M SYNTHETIC rows, preparing every slice took 111 s and +7.2 GB (docs/PERFORMANCE.md, Scale).
+# Beyond this many best-value rows, a slice's arrays (and the caveat's source rows) are made when a view first asks
+# for them (then kept), not all at load: at 11.2 M SYNTHETIC rows, preparing them took minutes and gigabytes
+# (docs/PERFORMANCE.md, Scale).
 PREPARE_SLICES_MAX_ROWS = _env_int("OBS_PREPARE_SLICES_MAX_ROWS", 2_000_000)
 
 
@@ -193,17 +194,19 @@ def prepare(ds: Dataset) -> None:
     cost up to ~140 ms more than the next ones (a level's framing ~100 ms, locale data ~20 ms, ...)."""
     from core import viewstate
 
-    if len(ds.values) <= PREPARE_SLICES_MAX_ROWS:
+    small = len(ds.values) <= PREPARE_SLICES_MAX_ROWS
+    if small:
         for k in ds.by_key:
             slice_arrays(ds, *k)
     else:
-        log.info("%d value rows (> OBS_PREPARE_SLICES_MAX_ROWS=%d): slices prepared on first use",
-                 len(ds.values), PREPARE_SLICES_MAX_ROWS)
+        log.info("%d value rows (> OBS_PREPARE_SLICES_MAX_ROWS=%d): slices and the caveat's source rows prepared "
+                 "on first use", len(ds.values), PREPARE_SLICES_MAX_ROWS)
     _unit_arrays(ds)
     for level, focus in view_scopes(ds):
         _scope(ds, level, focus)
     viewstate.prepare(catalog(ds))
-    _source_fact_arrays(ds)
+    if small:   # a group per cell: at 11 M rows ~40 s and gigabytes, for the first view of a place only
+        _source_fact_arrays(ds)
     for fn in list(_ON_LOAD):
         fn(ds)
 

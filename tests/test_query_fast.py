@@ -407,6 +407,7 @@ def test_large_datasets_prepare_slices_on_first_use(fixture_dir, monkeypatch):
     lazy = query._load(fixture_dir)
     query.prepare(lazy)
     assert query._fast(lazy).get("slices", {}) == {}
+    assert "source_fact_arrays" not in query._fast(lazy)
     monkeypatch.setattr(query, "PREPARE_SLICES_MAX_ROWS", 10 ** 9)
     eager = query._load(fixture_dir)
     query.prepare(eager)
@@ -416,3 +417,10 @@ def test_large_datasets_prepare_slices_on_first_use(fixture_dir, monkeypatch):
         pd.testing.assert_frame_equal(query.map_table.__wrapped__(lazy, *args),
                                       query.map_table.__wrapped__(eager, *args))
     assert (1, "theft", "total", "total") in query._fast(lazy)["slices"]
+    for cell in (("CRI", 2023, "homicide"), ("CR-SJ", 2023, "homicide"), ("SLV", 2019, "homicide")):
+        a, b = query.cell_sources(lazy, *cell), query.cell_sources(eager, *cell)
+        pd.testing.assert_frame_equal(a, b)
+        a, b = query.cell_source_arrays(lazy, *cell), query.cell_source_arrays(eager, *cell)
+        assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f")
+                                            for k in a)
+    assert "source_fact_arrays" in query._fast(lazy)   # made on first use
