@@ -385,7 +385,8 @@ def _load(data_dir: Path) -> Dataset:
                  age_groups=age_groups, age_labels=age_labels, years=sorted(v["year"].unique().tolist()),
                  countries=countries, children=children)
     ds.geo.update(_build_geo(gunits, countries))
-    ds.geo["__source_facts__"] = _source_facts(ds, facts)   # the facts just read (not read a second time)
+    if len(facts) <= PREPARE_SLICES_MAX_ROWS:   # the facts just read (not read a second time); a larger table's
+        ds.geo["__source_facts__"] = _source_facts(ds, facts)   # are made on first use (source_facts)
     return ds
 
 

@@ -401,12 +401,13 @@ def test_source_facts_made_at_load_are_the_parquet_rows(ds):
 
 
 def test_large_datasets_prepare_slices_on_first_use(fixture_dir, monkeypatch):
-    """Above OBS_PREPARE_SLICES_MAX_ROWS value rows, no slice is prepared at load; a view then makes its slice
-    on first use, with the same tables as a dataset prepared at load."""
+    """Above OBS_PREPARE_SLICES_MAX_ROWS rows, no slice and no per-cell source row is prepared at load; a view
+    makes them on first use, with the same tables as a dataset prepared at load."""
     monkeypatch.setattr(query, "PREPARE_SLICES_MAX_ROWS", 0)
     lazy = query._load(fixture_dir)
     query.prepare(lazy)
     assert query._fast(lazy).get("slices", {}) == {}
+    assert "__source_facts__" not in lazy.geo
     assert "source_fact_arrays" not in query._fast(lazy)
     monkeypatch.setattr(query, "PREPARE_SLICES_MAX_ROWS", 10 ** 9)
     eager = query._load(fixture_dir)
@@ -424,3 +425,4 @@ def test_large_datasets_prepare_slices_on_first_use(fixture_dir, monkeypatch):
         assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f")
                                             for k in a)
     assert "source_fact_arrays" in query._fast(lazy)   # made on first use
+    pd.testing.assert_frame_equal(query.source_facts(lazy), query.source_facts(eager))
