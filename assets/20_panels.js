@@ -12,6 +12,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                 return current.map(function () { return noUpdate; });
             }
             var out = values.map(function (v, i) {
+                if (v && v._dash_no_update === '_dash_no_update') { return noUpdate; }   // a panel's no_update
                 return JSON.stringify(v) === JSON.stringify(current[i]) ? noUpdate : v;
             });
             return new Promise(function (resolve) {   // after the next paint (the map's)

@@ -321,3 +321,18 @@ def test_map_is_redrawn_before_the_panels_beside_it(page, server_url):
     assert {"map", "ranking", "headline-meta"} <= set(order)
     assert order.index("map") < min(order.index("ranking"), order.index("headline-meta")), order
     assert page.errors == []
+
+
+def test_apply_panels_leaves_alone_what_did_not_change(page, server_url):
+    """obs.applyPanels (assets/20_panels.js): a panel's no_update and a value equal to what its component shows
+    are left alone; other values are handed over; a list of the wrong length changes nothing."""
+    page.goto(server_url + "/?country=region&level=0&year=2023&lang=en")
+    wait_map(page, 3)
+    res = page.evaluate("""async () => {
+        const f = window.dash_clientside.obs.applyPanels, nu = window.dash_clientside.no_update;
+        const out = await f([{_dash_no_update: '_dash_no_update'}, {a: [1, 2]}, 'new', null],
+                            'shown', {a: [1, 2]}, 'old', 'x');
+        const short = await f([1], 'a', 'b');
+        return [out.map(v => v === nu ? 'NU' : v), short.map(v => v === nu ? 'NU' : v)];
+    }""")
+    assert res == [["NU", "NU", "new", None], ["NU", "NU"]]
