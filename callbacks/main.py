@@ -10,7 +10,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from dash.dash_table.Format import Format, Group, Scheme
 
 from core import controller, ids, query, view
-from core.cache import memo
+from core.cache import memo, prefetch
 from core.figures import NO_DATA_COLOR, ids_digest, map_figure, map_patch
 from core.i18n import t
 from core.numbers import symbols
@@ -258,6 +258,8 @@ def _panels():
 
 
 PANELS, PANELS_AFTER_MAP = _panels()
+# the memo pieces the panels ask for under view.key(ds, state) (callbacks/main.py, callbacks/present.py)
+VIEW_PIECES = ["map", "series", "ranking", "headline", "footer", "sentence", "anim-years"]
 AFTER_MAP_OUTPUTS = [o for outs, _ in PANELS_AFTER_MAP for o in outs]
 
 
@@ -291,6 +293,9 @@ def update_view(search, country, level, offense, year, sex, age, measure, click,
     store = head[-1]
     new_search = head[0] if isinstance(head[0], str) else (search if isinstance(search, str) else "")
     with view.one_view():   # the map payload, trend and headline are computed once for all the panels
+        state = _state(store)
+        if state is not None:   # the pieces of this view, read from the shared cache in one round trip
+            prefetch(VIEW_PIECES, view.key(_ds(), state))
         direct = _run(PANELS, store, new_search, meta)
         after_map = _run(PANELS_AFTER_MAP, store, new_search, meta)
     return (*head, *direct, after_map)

@@ -86,8 +86,11 @@ def cache_set(key: str, value: Any) -> None:
 # One request asks for some pieces twice (the map payload for the map and for the export metadata, the headline
 # for the text and the sentence, the trend for the chart and the event list). Inside `request_scope()` the second
 # ask is answered from the request's own dict: not a second round trip to Redis and an unpickled copy (~0.3 ms
-# each). Nothing is kept after the request.
+# each). Inside the scope, `prefetch` reads the pieces a view will ask for in one round trip (MGET), and the
+# pieces computed are written in one round trip when the scope ends (a pipeline): a view never seen cost ~5 ms
+# of Redis round trips before (9 reads that missed, 9 writes). Nothing is kept after the request.
 _REQUEST: ContextVar[dict | None] = ContextVar("observatorio_memo_request", default=None)
+_ABSENT = object()   # prefetched and not in the cache: compute without asking again
 
 
 @contextmanager
@@ -97,25 +100,68 @@ def request_scope():
     if _REQUEST.get() is not None:   # nested: the outer scope serves
         yield
         return
-    token = _REQUEST.set({})
+    scope: dict = {"values": {}, "new": {}}
+    token = _REQUEST.set(scope)
     try:
         yield
     finally:
         _REQUEST.reset(token)
+        if scope["new"]:
+            _set_many(scope["new"])
+
+
+def _key(name: str, key: tuple) -> str:
+    return name + ":" + hashlib.sha1(repr(key).encode("utf-8")).hexdigest()
+
+
+def prefetch(names: list[str], key: tuple) -> None:
+    """Inside request_scope: read the pieces (name, key) of each name in one round trip, so that memo does not
+    ask for them one by one. Outside a scope, or without a cache, it does nothing."""
+    scope = _REQUEST.get()
+    backend = _backend()
+    if scope is None or backend is None:
+        return
+    keys = [_key(n, key) for n in names if _key(n, key) not in scope["values"]]
+    if not keys:
+        return
+    try:
+        found = backend.get_many(*keys)
+    except Exception as exc:  # cache backend down: memo asks the local fallback one by one
+        _failed(exc, "get_many")
+        return
+    for k, v in zip(keys, found):
+        scope["values"][k] = _ABSENT if v is None else v
+
+
+def _set_many(values: dict) -> None:
+    backend = _backend()
+    if backend is None:
+        return
+    try:
+        backend.set_many(values)
+    except Exception as exc:
+        _failed(exc, "set_many")
+        if _local is not None:
+            _local.set_many(values)
 
 
 def memo(name: str, key: tuple, fn: Callable[[], T]) -> T:
     """fn() memoised under (name, key). Values must be picklable plain data."""
     if _cache is None:
         return fn()
-    k = name + ":" + hashlib.sha1(repr(key).encode("utf-8")).hexdigest()
-    local = _REQUEST.get()
-    if local is not None and k in local:
-        return local[k]
-    hit = cache_get(k)
-    if hit is None:
+    k = _key(name, key)
+    scope = _REQUEST.get()
+    if scope is None:
+        hit = cache_get(k)
+        if hit is None:
+            hit = fn()
+            cache_set(k, hit)
+        return hit
+    hit = scope["values"].get(k)
+    if hit is None:          # not asked in this request yet
+        hit = cache_get(k)
+    if hit is None or hit is _ABSENT:
         hit = fn()
-        cache_set(k, hit)
-    if local is not None:
-        local[k] = hit
+        scope["new"][k] = hit   # written when the request's scope ends, with the others
+    scope["values"][k] = hit
     return hit

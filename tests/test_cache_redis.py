@@ -156,6 +156,38 @@ def test_two_cache_objects_share_one_entry(redis_server, restore_cache):
     assert cache.memo("map", ("test", 1), must_not_compute) == value
 
 
+def test_a_request_reads_its_pieces_in_one_round_trip_and_writes_them_in_one(redis_server, restore_cache):
+    """Inside request_scope, prefetch reads every piece of a view with one MGET, memo then asks Redis nothing
+    more, and what was computed is written with one pipeline when the scope ends (commands counted by Redis)."""
+    from flask import Flask
+
+    cache = restore_cache
+    cache.init_cache(Flask("a"), redis_server["url"], 600)
+    r = redis_server["client"]
+    cache.memo("series", ("v", 1), lambda: {"old": 1})            # one piece is in Redis already
+    r.config_resetstat()
+    backend, writes = cache._cache, []
+    set_one, set_many = backend.set, backend.set_many
+    backend.set = lambda *a, **k: writes.append(("set", a[0])) or set_one(*a, **k)
+    backend.set_many = lambda mapping, *a, **k: writes.append(("set_many", sorted(mapping))) or set_many(mapping, *a, **k)
+    names = ["map", "series", "ranking"]
+    with cache.request_scope():
+        cache.prefetch(names, ("v", 1))
+        got = [cache.memo(n, ("v", 1), lambda n=n: {"new": n}) for n in names]
+        got.append(cache.memo("map", ("v", 1), lambda: {"again": 1}))   # asked twice: the first value
+        assert not r.keys("obs:map:*")                            # not written before the scope ends
+    assert got == [{"new": "map"}, {"old": 1}, {"new": "ranking"}, {"new": "map"}]
+    stats = r.info("commandstats")
+    assert stats["cmdstat_mget"]["calls"] == 1 and "cmdstat_get" not in stats
+    assert [w[0] for w in writes] == ["set_many"] and len(writes[0][1]) == 2    # map and ranking, together
+
+    def must_not_compute():
+        raise AssertionError("recomputed although the entry is in Redis")
+
+    assert cache.memo("ranking", ("v", 1), must_not_compute) == {"new": "ranking"}   # written for others
+    assert cache.memo("map", ("v", 1), must_not_compute) == {"new": "map"}
+
+
 def test_two_app_processes_share_the_query_cache(redis_server, app_processes, fixture_dir):
     """Two app processes (two gunicorn instances, possibly on two machines) with one REDIS_URL: the second
     answers the view callback from what the first stored (the whole response, and the query results)."""
