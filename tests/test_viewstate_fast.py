@@ -42,14 +42,9 @@ def ref_options(state, cat):
     out["country"] = {c: (c in have_c) for c in cat.countries}
     ctry_rows = off_rows if state.country == REGION else off_rows[off_rows["country"].to_numpy() == state.country]
     levels_with_data = set(ctry_rows["level"].unique().tolist())
-    lv = {}
-    for level in LEVELS:
-        if state.country == REGION:
-            has_units = any((c, level) in cat.levels_with_units for c in cat.countries)
-        else:
-            has_units = (state.country, level) in cat.levels_with_units
-        lv[level] = (has_units, level in levels_with_data)
-    out["level"] = lv
+    # a level has units in the region if some country has units there (said as sets, not as options' loop)
+    with_units = {lv for c, lv in cat.levels_with_units if state.country in (REGION, c) and c in cat.countries}
+    out["level"] = {level: (level in with_units, level in levels_with_data) for level in LEVELS}
     rows, _ = ref_rows(cat, state.country, state.level)
     have = set(rows["offense"].unique())
     out["offense"] = {o: (o in have) for o in cat.offenses}
