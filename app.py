@@ -5,11 +5,8 @@ Routes besides Dash: /geo/level-<n>.json?country=ISO3|region (GeoJSON, once per 
 """
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
-
-import brotli
 
 import dash
 import orjson
@@ -122,16 +119,6 @@ def accepts(coding: str) -> bool:
     return coding in [a.split(";")[0].strip().lower() for a in header.split(",")]
 
 
-GEO_BROTLI_QUALITY = 5   # level-2 region: 1.4 MB -> 318 KB in ~60 ms (gzip 9: 366 KB); q10-11 give 240-220 KB
-                         # but take 1.2-3.5 s, too slow for a first request (docs/PERFORMANCE.md, round 4)
-
-
-@functools.lru_cache(maxsize=64)
-def geo_brotli(etag: str, body: bytes) -> bytes:
-    """A GeoJSON blob as brotli, compressed once per blob and process (its ETag names its content)."""
-    return brotli.compress(body, quality=GEO_BROTLI_QUALITY)
-
-
 def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     query.set_default_data_dir(settings.data_dir)
     app = dash.Dash(
@@ -157,11 +144,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     api.init_app(server, settings.data_dir)           # /api/v1/ (issue 5)
     methodology.init_app(server, settings.data_dir)   # /metodologia, /methodology
     try:
-        ds = query.get_dataset(settings.data_dir)   # load once (shared by workers with --preload)
-        for level in (0, 1, 2):   # the whole region's maps as brotli (~0.1 s), before the fork: a first visit
-            blob = query.geojson(ds, level, query.REGION)   # would otherwise wait for them
-            if blob is not None:
-                geo_brotli(blob.etag, blob.body)
+        query.get_dataset(settings.data_dir)   # load once (shared by workers with --preload)
     except query.DataError as exc:
         log.error("OBSERVATORIO: processed data not available: %s", exc)
 
@@ -263,7 +246,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
             return Response(status=304, headers=headers)
         if accepts("br"):
             headers["Content-Encoding"] = "br"
-            return Response(geo_brotli(blob.etag, blob.body), mimetype="application/geo+json", headers=headers)
+            return Response(blob.br, mimetype="application/geo+json", headers=headers)
         if accepts("gzip"):
             headers["Content-Encoding"] = "gzip"
             return Response(blob.gz, mimetype="application/geo+json", headers=headers)
