@@ -20,7 +20,7 @@ from core.controller import sync
 from core.download import filename, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
-from web import fast_json, methodology
+from web import fast_json, methodology, page_scripts
 from web.preload import geo_urls_for, link_header
 from web.response_cache import ResponseCache, StaticCache
 
@@ -140,6 +140,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     server.config["COMPRESS_MIN_SIZE"] = 500
     server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400
     init_cache(server, settings.redis_url, settings.cache_timeout)
+    page_scripts.install(app)   # the page without @babel/polyfill, only its regenerator runtime (web/page_scripts.py)
     fast_json.install()   # callback answers encoded without plotly's walk over every element (same bytes)
     api.init_app(server, settings.data_dir)           # /api/v1/ (issue 5)
     methodology.init_app(server, settings.data_dir)   # /metodologia, /methodology

@@ -1,0 +1,46 @@
+"""The page's scripts without @babel/polyfill (issue 6, the cold draw).
+
+Dash puts @babel/polyfill 7.12.1 first in every page: core-js 2 (the ES2015-2017 library for browsers that lack
+it) and regenerator-runtime. On this machine's Chromium it took ~0.15 s to evaluate before anything else could
+run, and core-js replaces native methods with its own (its String.prototype.trim showed in the profile of the
+first map draw). Every browser Dash 4 supports has what core-js adds. What the Dash bundles do need is the
+global `regeneratorRuntime` (their lazy-loading helper in dash-renderer, dcc and dash_table is compiled to it),
+so the polyfill's script tag is replaced by the regenerator runtime alone (assets/vendor, 7 KB, made by
+tools/regenerator/build.sh).
+
+`install(app)` does it only when the page has exactly the polyfill tag it was checked against (Dash 4.4.1); on
+another Dash the page keeps the polyfill and a warning says so.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+import dash
+
+log = logging.getLogger(__name__)
+
+REGENERATOR = "vendor/regenerator-runtime.min.js?v=0.13.11"   # relative to the assets URL
+POLYFILL_TAG = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/deps/polyfill@7\.[^"]*"></script>')
+
+
+def swap_polyfill(scripts_html: str, regenerator_url: str) -> str:
+    """The page's script tags with the babel polyfill's tag replaced by the regenerator runtime's; unchanged
+    (and a warning) unless there is exactly one polyfill tag."""
+    found = POLYFILL_TAG.findall(scripts_html)
+    if len(found) != 1:
+        log.warning("babel polyfill tag not found as expected (%d matches): the page keeps Dash's scripts as they are",
+                    len(found))
+        return scripts_html
+    return scripts_html.replace(found[0], f'<script src="{regenerator_url}"></script>', 1)
+
+
+def install(app: dash.Dash) -> None:
+    """Serve the page's scripts through `swap_polyfill` (the instance's own `_generate_scripts_html`)."""
+    original = app._generate_scripts_html
+    url = app.get_asset_url(REGENERATOR)
+
+    def scripts_html() -> str:
+        return swap_polyfill(original(), url)
+
+    app._generate_scripts_html = scripts_html   # type: ignore[method-assign]
