@@ -4,10 +4,15 @@
   /_dash-update-component, and the values its responses set (the replay templates of bench/dashclient.py).
 * `timings`: the browser's own clock (performance.now(), whose origin is the navigation start):
   - map drawn (cold): a fresh context (empty HTTP cache), navigation -> the first `plotly_afterplot` of the map
-    (or the resolved `Plotly.react` on it, whichever comes first) with areas in it, then the next painted frame
-    (two requestAnimationFrame); see INIT_JS for why the hook is re-attached and arrays are read decoded;
+    (or the resolved `Plotly.react` on it, whichever comes first) with areas in it, then the end of the rendering
+    of the frame that shows it (`painted`, see FRAME_JS); see INIT_JS for why the hook is re-attached and arrays
+    are read decoded;
   - redrawn: the click on the new option (capture-phase listener) -> the first `plotly_afterplot` whose data
-    differ from before, then the next painted frame;
+    differ from before, then the end of the frame that shows it;
+  - `next_frame`: the start of the frame after that one (two requestAnimationFrame), the measure of rounds 1-4.
+    It also counts whatever the page runs between the two frames: on a cold level-2 page the trend, ranking and
+    texts (~0.5 s, applied after the map) came between, so it put the map ~0.5 s later than the frame that
+    showed it (Long Animation Frame entries: that frame's rendering ended 35 ms after afterplot);
   - bytes per change: every /_dash-update-component exchange the change caused, as Chromium counts them
     (`request.sizes()`: encoded response body as transferred, request body).
 """
@@ -34,7 +39,12 @@ INIT_JS = r"""
   //  * plotly 7 may carry arrays as typed-array specs {dtype, bdata}: `.length` is undefined there (areas = NaN,
   //    never > 0). Areas and signatures are read from gd._fullData (decoded) with a bdata-aware fallback;
   //  * an exception in the handler lost the event silently: now caught and recorded.
-  const obs = window.__obs = {events: [], t0: null, armed: false, hooks: 0, errors: [], reacts: 0};
+  const obs = window.__obs = {events: [], t0: null, armed: false, hooks: 0, errors: [], reacts: 0, loaf: []};
+  // the browser's own account of long frames (Long Animation Frames API): when each one's rendering ended
+  try {
+    new PerformanceObserver(l => { for (const e of l.getEntries()) obs.loaf.push({start: e.startTime,
+      render: e.renderStart, end: e.startTime + e.duration}); }).observe({type: 'long-animation-frame', buffered: true});
+  } catch (e) { obs.loafError = String(e); }
   document.addEventListener('click', () => { if (obs.armed) { obs.t0 = performance.now(); obs.armed = false; } }, true);
   const SIZES = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1, u1c: 1, i8: 8, u8: 8};
   function len(a) {
@@ -87,7 +97,9 @@ INIT_JS = r"""
     const ev = {t: t, src: src, n: 0, sig: null, painted: null};
     try { Object.assign(ev, summary(gd)); } catch (e) { ev.err = String(e); obs.errors.push(String(e)); }
     obs.events.push(ev);
-    requestAnimationFrame(() => requestAnimationFrame(() => { ev.painted = performance.now(); }));
+    // r1: the frame that will show what was just drawn starts rendering (its rAF callbacks run first);
+    // painted: the start of the next frame (kept as `next_frame`; FRAME_JS gives the frame's own end)
+    requestAnimationFrame(() => { ev.r1 = performance.now(); requestAnimationFrame(() => { ev.painted = performance.now(); }); });
   }
   function hook() {
     const gd = findGd();
@@ -128,6 +140,18 @@ INIT_JS = r"""
   setInterval(() => { hook(); if (window.Plotly) wrapPlotly(window.Plotly); }, 50);
 })();
 """
+
+# When the frame that shows an event's drawing (`r1`: its first requestAnimationFrame) finished rendering:
+#  * that frame was long (a Long Animation Frame entry whose rendering covers r1): the entry's end;
+#  * else it rendered in under 50 ms, before whatever task came next: the start of the next long frame after r1,
+#    or the next frame (`painted`, two requestAnimationFrame), whichever is first (an upper bound either way).
+FRAME_JS = r"""(ev) => {
+  const L = (window.__obs && window.__obs.loaf) || [];
+  if (ev.r1 === undefined || ev.r1 === null) return ev.painted;
+  const cover = L.find(e => e.render > 0 && e.render <= ev.r1 + 0.5 && ev.r1 <= e.end + 0.5);
+  if (cover) return cover.end;
+  return Math.min(ev.painted, ...L.filter(e => e.start >= ev.r1).map(e => e.start));
+}"""
 
 # the map drawn: the first event (afterplot or the resolved Plotly.react on the map) with areas, then painted
 DRAWN_JS = "(o) => o.events.find(e => e.n > 0 && e.painted)"
@@ -239,7 +263,9 @@ def open_view(browser, url: str, timeout_ms: int = 240000, network: dict | None 
                         " return n ? {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd,"
                         " kb: all.reduce((s, e) => s + (e.transferSize || 0), 0) / 1024} : {}; }")
     page.wait_for_timeout(300)   # let the remaining callbacks of the first render finish
-    cold = {"afterplot_ms": ev["t"], "painted_ms": ev["painted"], "dom_content_loaded_ms": nav.get("dcl"),
+    frame = page.evaluate(FRAME_JS, ev)   # after the wait: the long-frame entries have been delivered
+    cold = {"afterplot_ms": ev["t"], "painted_ms": frame, "next_frame_ms": ev["painted"],
+            "dom_content_loaded_ms": nav.get("dcl"),
             "kb_transferred_to_map": round(nav.get("kb") or 0, 1),
             "areas": ev["n"], "event": ev.get("src"), "errors": errors,
             "hooks": page.evaluate("() => window.__obs.hooks")}
@@ -268,9 +294,11 @@ def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int 
             diag = {"diag_error": repr(e2)}
         return out | {"error": f"no redraw within {timeout_ms} ms: {type(exc).__name__}",
                       "page": json.dumps(diag)[:1500]}
+    page.wait_for_timeout(100)   # the long-frame entries of the redraw are delivered after it
     res = page.evaluate("([n, s]) => { const o = window.__obs; const e = o.events.slice(n).find(e => e.t >= o.t0 &&"
-                        " e.sig !== s && e.painted); return {t0: o.t0, t: e.t, painted: e.painted, src: e.src, n: e.n}; }",
-                        [n_before, before_sig])
+                        " e.sig !== s && e.painted); return {t0: o.t0, t: e.t, painted: e.painted, r1: e.r1,"
+                        " src: e.src, n: e.n}; }", [n_before, before_sig])
+    frame = page.evaluate(FRAME_JS, res)
     # wait for the rest of the chain (ranking, text...) to finish before counting bytes
     deadline = time.time() + 10
     last = -1
@@ -281,7 +309,8 @@ def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int 
         last = len(rec.posts)
     posts = rec.posts[k:]
     panels_at = page.evaluate("() => window.__obs.panelsAt || null")
-    return out | {"redraw_afterplot_ms": res["t"] - res["t0"], "redraw_painted_ms": res["painted"] - res["t0"],
+    return out | {"redraw_afterplot_ms": res["t"] - res["t0"], "redraw_painted_ms": frame - res["t0"],
+                  "redraw_next_frame_ms": res["painted"] - res["t0"],
                   "panels_ms": (panels_at - res["t0"]) if panels_at and panels_at > res["t0"] else None,
                   "event": res.get("src"), "areas": res.get("n"),
                   "posts": [{"output": p.get("output"), "down": p.get("down"), "up": p.get("up"),

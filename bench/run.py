@@ -312,6 +312,8 @@ def _short(output: str) -> str:
 def browser_summary(res: dict) -> dict:
     out = {"cold_painted_ms": [round(c["painted_ms"], 1) for c in res["colds"]],
            "cold_afterplot_ms": [round(c["afterplot_ms"], 1) for c in res["colds"]],
+           # the previous measure (the start of the frame after the one that shows the map): bench/browser.py
+           "cold_next_frame_ms": [round(c["next_frame_ms"], 1) for c in res["colds"] if c.get("next_frame_ms")],
            "cold_levels": [c["level"] for c in res["colds"]], "cold_areas": [c["areas"] for c in res["colds"]],
            "cold_event": [c.get("event") for c in res["colds"]],
            "cold_kb_transferred": [c.get("kb_transferred_to_map") for c in res["colds"]],
@@ -324,6 +326,7 @@ def browser_summary(res: dict) -> dict:
         else:
             out["slow_link"] = {
                 "link": sl["link"], "cold_painted_ms": round(sl["cold"]["painted_ms"], 1),
+                "cold_next_frame_ms": round(sl["cold"].get("next_frame_ms") or 0, 1),
                 "cold_kb_transferred": sl["cold"].get("kb_transferred_to_map"),
                 "cold_areas": sl["cold"]["areas"],
                 "change_painted_ms": round(ch["redraw_painted_ms"], 1) if "redraw_painted_ms" in ch else None,
@@ -340,6 +343,8 @@ def browser_summary(res: dict) -> dict:
                        "redraw_painted_ms_median": round(statistics.median(r["redraw_painted_ms"] for r in kr), 1),
                        "redraw_painted_ms_max": round(max(r["redraw_painted_ms"] for r in kr), 1),
                        "redraw_afterplot_ms_median": round(statistics.median(r["redraw_afterplot_ms"] for r in kr), 1),
+                       "redraw_next_frame_ms_median": round(statistics.median(r.get("redraw_next_frame_ms", 0)
+                                                                              for r in kr), 1),
                        # the trend, ranking and headline (applied after the map is painted): the last change seen
                        "panels_ms_median": (round(statistics.median(pm), 1)
                                             if (pm := [r["panels_ms"] for r in kr if r.get("panels_ms")]) else None),
@@ -521,10 +526,12 @@ def print_browser(r: dict) -> None:
         if "error" in bro:
             print(f"{name}: browser phase failed: {bro['error'][:600]}")
             continue
-        for lv, ms, n, kb in zip(bro["cold_levels"], bro["cold_painted_ms"], bro["cold_areas"],
-                                 bro.get("cold_kb_transferred") or [None] * len(bro["cold_levels"])):
+        nf = bro.get("cold_next_frame_ms") or [None] * len(bro["cold_levels"])
+        for lv, ms, n, kb, nx in zip(bro["cold_levels"], bro["cold_painted_ms"], bro["cold_areas"],
+                                     bro.get("cold_kb_transferred") or [None] * len(bro["cold_levels"]), nf):
             print(f"{name} {lv}: map drawn after navigation (cold) {ms:,.0f} ms painted, {n} areas"
-                  + (f", {kb:,.0f} KB transferred until then" if kb else ""))
+                  + (f", {kb:,.0f} KB transferred until then" if kb else "")
+                  + (f"; next frame at {nx:,.0f} ms" if nx else ""))
         sl = bro.get("slow_link")
         if sl and "error" in sl:
             print(f"{name} level2 over a phone's link (150 ms RTT, 1.6 Mbit/s down): map NOT drawn: {sl['error'][:300]}")
