@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
-from dash.dash_table.Format import Format, Group, Scheme
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from core import controller, ids, query, view
 from core.cache import memo, prefetch
@@ -134,34 +133,34 @@ def update_series(store):
 
 
 # ---- ranking ----------------------------------------------------------------------------------------
+# The table is drawn in the browser from these rows (assets/21_ranking.js: a plain sortable <table>), not by
+# dash_table, whose scripts (~160 KB, ~0.1 s to evaluate and render) held the first map back (docs/PERFORMANCE.md).
 def ranking_columns(state: ViewState) -> list[dict]:
+    """The ranking's columns: id, header, and for numbers how many decimals (`"int"`: a rank, no grouping)."""
     lang = state.lang
-    dec = 1 if state.measure == "rate" else 0
-    num = Format(group=Group.yes, precision=dec, scheme=Scheme.fixed)
-    cols = [{"name": t("rank", lang), "id": "rank", "type": "numeric"},
-            {"name": t("name", lang), "id": "name", "type": "text"},
-            {"name": t("rate_short", lang), "id": "rate", "type": "numeric",
-             "format": Format(group=Group.yes, precision=1, scheme=Scheme.fixed)},
-            {"name": t("count_short", lang), "id": "count", "type": "numeric",
-             "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed)},
-            {"name": t("population", lang), "id": "population", "type": "numeric",
-             "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed)},
-            {"name": t("source", lang), "id": "source", "type": "text"},
-            {"name": t("flag_col", lang), "id": "flag", "type": "text"}]
+    cols = [{"name": t("rank", lang), "id": "rank", "decimals": "int"},
+            {"name": t("name", lang), "id": "name"},
+            {"name": t("rate_short", lang), "id": "rate", "decimals": 1},
+            {"name": t("count_short", lang), "id": "count", "decimals": 0},
+            {"name": t("population", lang), "id": "population", "decimals": 0},
+            {"name": t("source", lang), "id": "source"},
+            {"name": t("flag_col", lang), "id": "flag"}]
     if state.measure == "count":   # the measure of the map first
         cols[2], cols[3] = cols[3], cols[2]
-    del num
     return cols
 
 
 def update_ranking(store):
+    """(the table's data for the browser, title, note)."""
     state = _state(store)
     if state is None:
-        return (no_update,) * 5
+        return (no_update,) * 3
     ds = _ds()
     res = memo("ranking", view.key(ds, state), lambda: view.ranking_view(ds, state))
     dec, grp = symbols(view.locale_of(state))
-    return res["rows"], ranking_columns(state), {"decimal": dec, "group": grp}, res["title"], res["note"]
+    table = {"rows": res["rows"], "columns": ranking_columns(state), "decimal": dec, "group": grp,
+             "lang": state.lang, "empty": t("no_data", state.lang)}
+    return table, res["title"], res["note"]
 
 
 # ---- headline, breadcrumb, notes, footer, links -----------------------------------------------------
@@ -238,8 +237,7 @@ def _panels():
     after_map = [
         ([Output(ids.SERIES, "figure"), Output(ids.SERIES_NOTE, "children")],
          lambda store, search, meta: update_series(store)),
-        ([Output(ids.RANKING, "data"), Output(ids.RANKING, "columns"), Output(ids.RANKING, "locale_format"),
-          Output(ids.RANKING_TITLE, "children"), Output(ids.RANKING_NOTE, "children")],
+        ([Output(ids.RANKING_DATA, "data"), Output(ids.RANKING_TITLE, "children"), Output(ids.RANKING_NOTE, "children")],
          lambda store, search, meta: update_ranking(store)),
         ([Output(ids.HEADLINE_PLACE, "children"), Output(ids.HEADLINE_VALUE, "children"),
           Output(ids.HEADLINE_UNIT, "children"), Output(ids.HEADLINE_CHANGE, "children"),
@@ -308,6 +306,22 @@ clientside_callback(
     *AFTER_MAP_OUTPUTS,
     Input(ids.PANELS, "data"),
     *[State(o.component_id, o.component_property) for o in AFTER_MAP_OUTPUTS],
+    prevent_initial_call=True,
+)
+
+
+# the ranking table, drawn in the browser from its rows, and its sort (assets/21_ranking.js)
+clientside_callback(
+    ClientsideFunction(namespace="obs", function_name="rankingTable"),
+    Output(ids.RANKING, "children"),
+    Input(ids.RANKING_DATA, "data"), Input(ids.RANKING_SORT, "data"),
+    prevent_initial_call=True,
+)
+clientside_callback(
+    ClientsideFunction(namespace="obs", function_name="rankingSort"),
+    Output(ids.RANKING_SORT, "data"),
+    Input({"type": ids.RANKING_SORT_BUTTON, "col": ALL}, "n_clicks"), State(ids.RANKING_SORT, "data"),
+    State(ids.RANKING_DATA, "data"),
     prevent_initial_call=True,
 )
 

@@ -2,7 +2,7 @@
 map with legend, trend, ranking, footer."""
 from __future__ import annotations
 
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from core import ids
 from core.i18n import t
@@ -126,19 +126,9 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                         ]),
                         html.Section(className="obs-card", **{"aria-label": t("ranking_title", lang)}, children=[
                             html.H2(id=ids.RANKING_TITLE, className="obs-card-title"),
-                            dash_table.DataTable(
-                                id=ids.RANKING, data=[], columns=[], sort_action="native", page_action="none",
-                                style_table={"maxHeight": "420px", "overflowY": "auto", "overflowX": "auto"},
-                                style_cell={"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
-                                            "fontSize": "15px", "fontVariantNumeric": "tabular-nums", "padding": "6px 8px",
-                                            "textAlign": "right", "border": "none",
-                                            "borderBottom": "1px solid #e6e6e6"},
-                                style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"}
-                                                        for c in ("name", "source", "flag")],
-                                style_header={"fontWeight": "700", "backgroundColor": "#f4f4f4",
-                                              "borderBottom": "2px solid #999", "whiteSpace": "normal"},
-                                css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
-                            ),
+                            html.Div(id=ids.RANKING, className="obs-ranking"),
+                            dcc.Store(id=ids.RANKING_DATA),
+                            dcc.Store(id=ids.RANKING_SORT),
                             html.Div(id=ids.RANKING_NOTE, className="obs-small-note"),
                         ]),
                     ]),

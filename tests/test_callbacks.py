@@ -78,9 +78,14 @@ def test_text_and_ranking(cb):
     assert change.startswith("▲ 6 %")
     assert dl.startswith("/download/view.csv?country=CRI&level=1")
     assert "lang=es" in lang and "unit=CR-SJ" in lang
-    rows, cols, locale, title, note = cb.update_ranking(store)
-    assert [r["unit_id"] for r in rows] == ["CR-SJ", "CR-A"]
-    assert locale == {"decimal": ".", "group": ","}
+    table, title, note = cb.update_ranking(store)
+    assert [r["unit_id"] for r in table["rows"]] == ["CR-SJ", "CR-A"]
+    assert (table["decimal"], table["group"], table["lang"]) == (".", ",", "en")
+    # the map's measure (a rate here) first after the name; a rank is written as an integer
+    assert [c["id"] for c in table["columns"]] == ["rank", "name", "rate", "count", "population", "source", "flag"]
+    assert table["columns"][0]["decimals"] == "int" and table["columns"][2]["decimals"] == 1
+    assert "decimals" not in table["columns"][1]
+    assert title.startswith("Ranking") and "2023" in title
     fig, series_notes = cb.update_series(store)
     assert [t["name"] for t in fig["data"]] == ["San José", "Costa Rica", "Region"]
 
@@ -108,7 +113,7 @@ def test_one_callback_per_filter_change(cb, fixture_dir):
     assert len(after_map) == len(cb.AFTER_MAP_OUTPUTS)
     where = {f"{o.component_id}.{o.component_property}": v for o, v in zip(cb.AFTER_MAP_OUTPUTS, after_map)}
     assert where[f"{ids.HEADLINE_PLACE}.children"] == "San José"
-    assert [r["unit_id"] for r in where[f"{ids.RANKING}.data"]] == ["CR-SJ", "CR-A"]
+    assert [r["unit_id"] for r in where[f"{ids.RANKING_DATA}.data"]["rows"]] == ["CR-SJ", "CR-A"]
     assert [t["name"] for t in where[f"{ids.SERIES}.figure"]["data"]][:2] == ["San José", "Costa Rica"]
     assert "year=2022" in where[f"{ids.DOWNLOAD}.href"]
     # the same change with the map already drawn: a Patch of the values only

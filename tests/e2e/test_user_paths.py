@@ -63,7 +63,8 @@ def test_default_view(page, server_url):
     assert "Sin datos" not in page.inner_text("#map-legend")
     assert page.inner_text("#ranking-title").startswith("Clasificación")
     rows = page.locator("#ranking tbody tr")
-    assert rows.count() >= 5   # header row + 4 countries
+    assert rows.count() == 4   # the 4 countries (the header is in <thead>)
+    assert page.locator("#ranking thead th button").count() == 7
     assert not [e for e in page.errors if "Content Security Policy" in e or "Refused" in e]
 
 
@@ -336,3 +337,42 @@ def test_apply_panels_leaves_alone_what_did_not_change(page, server_url):
         return [out.map(v => v === nu ? 'NU' : v), short.map(v => v === nu ? 'NU' : v)];
     }""")
     assert res == [["NU", "NU", "new", None], ["NU", "NU"]]
+
+
+def test_ranking_sorts_by_a_column_and_keeps_it(page, server_url):
+    """The ranking is a plain table drawn in the browser: a header button sorts it (numbers largest first, a
+    second click reverses, aria-sort says so), numbers keep the view's symbols, and a new view keeps the sort."""
+    page.goto(server_url + "/?country=region&level=0&year=2022")
+    wait_map(page, 4)
+    page.wait_for_function("() => document.querySelectorAll('#ranking tbody tr').length === 4", timeout=T)
+
+    def column(i):
+        return page.evaluate("(i) => [...document.querySelectorAll('#ranking tbody tr')].map(r => r.cells[i].innerText)", i)
+
+    heads = page.evaluate("() => [...document.querySelectorAll('#ranking thead th')].map(t => t.innerText.trim())")
+    pop = heads.index("Población")
+    assert [h for h in heads if h][:3] == ["Puesto", "Lugar", "Tasa"]
+    ranks = [int(x) for x in column(0)]
+    assert ranks == sorted(ranks)          # as the view sends it: by rank
+
+    def as_number(text):                   # es_419 here: "," groups thousands
+        return float(text.replace(",", ""))
+
+    page.locator("#ranking thead th").nth(pop).locator("button").click()
+    page.wait_for_function("(i) => document.querySelectorAll('#ranking thead th')[i].getAttribute('aria-sort') === 'descending'",
+                           arg=pop, timeout=T)
+    values = [as_number(x) for x in column(pop)]
+    assert values == sorted(values, reverse=True) and len(set(values)) == 4
+    assert all("," in x for x in column(pop))     # populations in the millions, grouped
+    page.locator("#ranking thead th").nth(pop).locator("button").click()
+    page.wait_for_function("(i) => document.querySelectorAll('#ranking thead th')[i].getAttribute('aria-sort') === 'ascending'",
+                           arg=pop, timeout=T)
+    assert [as_number(x) for x in column(pop)] == sorted(values)
+    # another year, chosen in the page: new rows (Honduras has no 2023 value), the same sort
+    page.click("#ctl-year")
+    page.locator(".dash-dropdown-content [role=option]", has=page.locator("input[value='2023']")).click()
+    page.wait_for_function("() => location.search.includes('year=2023')", timeout=T)
+    page.wait_for_function("() => document.querySelectorAll('#ranking tbody tr').length === 3", timeout=T)
+    assert page.locator("#ranking thead th").nth(pop).get_attribute("aria-sort") == "ascending"
+    values23 = [as_number(x) for x in column(pop)]
+    assert values23 == sorted(values23) and "Honduras" not in column(1)
