@@ -45,6 +45,15 @@ class DataError(RuntimeError):
     """The processed data is missing or unreadable (clear message, no traceback page)."""
 
 
+# The whole region's departments and municipalities as the region-wide map shows them (levels 1 and 2, scope
+# REGION): the region is ~24 degrees across, so a region map of 600-1,400 px has 0.02-0.04 degrees per pixel,
+# and the municipalities' outlines (simplified by geo.build at 0.005 degrees for a country's map) carry detail
+# no one can see there. Simplified again, as one coverage (shared borders stay shared), at this tolerance
+# (shapely.coverage_simplify: Visvalingam-Whyatt, effective area tol^2): level 2 from 65,874 to ~21,000
+# vertices, 318 -> ~110 KB br, and the first draw of the region's map ~0.19 s sooner (docs/PERFORMANCE.md).
+# A country's own map (scope = the country) keeps the pipeline's geometry. 0 turns it off.
+REGION_SIMPLIFY_TOLERANCE = float(os.environ.get("OBS_REGION_SIMPLIFY_DEG", "0.02"))
+
 # the GeoJSON as brotli for browsers that accept it: level-2 region 1.4 MB -> 318 KB (gzip 6: 366 KB); all 26
 # blobs take ~0.16 s at load. Quality 10-11 would give 240-220 KB but take 1.2-3.5 s for that blob alone.
 GEO_BROTLI_QUALITY = 5
@@ -397,6 +406,23 @@ def _load(data_dir: Path) -> Dataset:
     return ds
 
 
+def region_scale(geoms: np.ndarray, tolerance: float | None = None) -> np.ndarray:
+    """The units of one level simplified together for the region-wide map (REGION_SIMPLIFY_TOLERANCE). A unit
+    the simplification would empty or break keeps its own geometry; if the set is not a clean coverage (so
+    shapely refuses it), all keep theirs and a warning says so."""
+    tol = REGION_SIMPLIFY_TOLERANCE if tolerance is None else tolerance
+    if tol <= 0 or not len(geoms):
+        return geoms
+    try:
+        out = shapely.coverage_simplify(geoms, tol)
+    except Exception as exc:   # a GEOS error on an odd input: the map is still right, only heavier
+        log.warning("region-scale simplification skipped (%d units): %s", len(geoms), exc)
+        return geoms
+    bad = shapely.is_empty(out) | ~shapely.is_valid(out) | shapely.is_missing(out)
+    out[bad] = geoms[bad]
+    return out
+
+
 def _build_geo(gunits, countries: list[str]) -> dict:
     """GeoJSON FeatureCollections per (level, country|region), built once: id = unit_id, properties.name.
 
@@ -404,23 +430,34 @@ def _build_geo(gunits, countries: list[str]) -> dict:
     map (d3-geo inside plotly.js) reads a counter-clockwise exterior as "the whole globe except this area" and
     would paint the entire map with one unit's colour. (RFC 7946 recommends the opposite winding but tells
     readers not to reject either.)"""
-    geoms = shapely.transform(gunits.geometry.values, lambda c: np.round(c, GEO_DECIMALS))
-    geoms = shapely.orient_polygons(geoms, exterior_cw=True)
+    def served(geoms: np.ndarray) -> np.ndarray:
+        geoms = shapely.transform(geoms, lambda c: np.round(c, GEO_DECIMALS))
+        return shapely.to_geojson(shapely.orient_polygons(geoms, exterior_cw=True))
+
+    levels = gunits["level"].to_numpy()
+    geoms = np.asarray(gunits.geometry.to_numpy(), dtype=object)
+    texts = served(geoms)
+    region_texts = texts.copy()   # the region-wide map's levels 1 and 2: coarser (region_scale)
+    for lvl in (1, 2):
+        pos = np.flatnonzero(levels == lvl)
+        if len(pos):
+            region_texts[pos] = served(region_scale(geoms[pos]))
     feats = {}
-    texts = shapely.to_geojson(geoms)
-    for uid, name, lvl, ctry, gj in zip(gunits["unit_id"], gunits["name"], gunits["level"], gunits["country"], texts):
+    for uid, name, lvl, ctry, gj, gj_region in zip(gunits["unit_id"], gunits["name"], levels, gunits["country"],
+                                                   texts, region_texts):
         if gj is None:
             continue
         head = json.dumps({"type": "Feature", "id": str(uid), "properties": {"name": str(name)}}, ensure_ascii=False)
-        feats.setdefault(int(lvl), []).append((str(ctry), str(uid), head[:-1] + ',"geometry":' + gj + "}"))
+        feats.setdefault(int(lvl), []).append((str(ctry), str(uid), head[:-1] + ',"geometry":' + gj + "}",
+                                               head[:-1] + ',"geometry":' + (gj_region or gj) + "}"))
     out = {}
     for lvl, items in feats.items():
         for scope in [REGION] + countries:
-            sel = [s for c, _, s in items if scope == REGION or c == scope]
+            sel = [(sr if scope == REGION else s) for c, _, s, sr in items if scope == REGION or c == scope]
             if not sel and scope != REGION:
                 continue
             body = ('{"type":"FeatureCollection","features":[' + ",".join(sel) + "]}").encode("utf-8")
-            out[("__ids__", lvl, scope)] = [u for c, u, _ in items if scope == REGION or c == scope]
+            out[("__ids__", lvl, scope)] = [u for c, u, _, _ in items if scope == REGION or c == scope]
             out[(lvl, scope)] = GeoBlob(body=body, gz=gzip.compress(body, 6, mtime=0),
                                         br=brotli.compress(body, quality=GEO_BROTLI_QUALITY),
                                         etag=hashlib.sha256(body).hexdigest()[:16])

@@ -150,3 +150,68 @@ def test_declared_priority_decides_which_published_figure_the_map_uses():
     facts = pd.read_parquet(data / "facts.parquet")
     dom = facts[(facts.unit_id == "DOM") & (facts.year == 2023) & (facts.sex == "total") & facts["count"].notna()]
     assert sorted(dom["count"]) == [1237.0, 1239.0, 1475.0]
+
+
+def _wiggly_pair():
+    """Two units sharing a border with 200 tiny wiggles (0.001 degrees: nothing a region-wide map can show)."""
+    import math
+
+    from shapely.geometry import Polygon
+    wig = [(1 + 0.001 * math.sin(i), i / 200) for i in range(201)]
+    return Polygon([(0, 0)] + wig + [(0, 1)]), Polygon([(2, 0), (2, 1)] + wig[::-1])
+
+
+def test_region_scale_simplifies_a_coverage_and_keeps_shared_borders_shared():
+    import numpy as np
+    import shapely
+    left, right = _wiggly_pair()
+    geoms = np.array([left, right], dtype=object)
+    out = query.region_scale(geoms, 0.02)
+    assert shapely.get_num_coordinates(geoms).tolist() == [204, 204]
+    assert shapely.get_num_coordinates(out).max() < 10                  # the wiggles are gone
+    assert shapely.coverage_is_valid(out)                               # no gap, no overlap between the two
+    assert shapely.union_all(out).area == pytest.approx(2.0, abs=1e-9)
+    assert query.region_scale(geoms, 0) is geoms                        # 0: off
+
+
+def test_region_scale_keeps_a_unit_it_would_break(monkeypatch):
+    import numpy as np
+    import shapely
+    from shapely.geometry import Polygon, box
+    left, right = _wiggly_pair()
+    geoms = np.array([left, right, box(5, 5, 6, 6)], dtype=object)
+    bowtie = Polygon([(5, 5), (6, 6), (6, 5), (5, 6)])   # what a broken simplification could give
+    real = shapely.coverage_simplify
+    monkeypatch.setattr(shapely, "coverage_simplify",
+                        lambda g, tol: np.array(list(real(g[:2], tol)) + [bowtie], dtype=object))
+    out = query.region_scale(geoms, 0.02)
+    assert out[2] is geoms[2] and shapely.get_num_coordinates(out[0]) < 10
+
+    def refuse(g, tol):
+        raise shapely.errors.GEOSException("not a coverage")
+    monkeypatch.setattr(shapely, "coverage_simplify", refuse)
+    assert query.region_scale(geoms, 0.02) is geoms
+
+
+def test_region_map_is_coarser_than_the_countries_maps_on_committed_data():
+    """The committed data: the region-wide level-2 GeoJSON has every unit of the countries' own level-2
+    GeoJSONs, with far fewer vertices; a country's own map keeps the pipeline's geometry."""
+    import json
+
+    import shapely
+    real = query.get_dataset(query.REPO_DIR / "data" / "processed")
+
+    def vertices(blob):
+        fc = json.loads(blob.body)
+        return {f["id"]: int(shapely.get_num_coordinates(shapely.from_geojson(json.dumps(f["geometry"]))))
+                for f in fc["features"]}
+
+    region = vertices(query.geojson(real, 2, query.REGION))
+    countries: dict = {}
+    for c in query.catalog(real).countries:
+        blob = query.geojson(real, 2, c)
+        if blob is not None:
+            countries.update(vertices(blob))
+    assert set(region) == set(countries) and len(region) > 1000
+    assert sum(region.values()) < 0.5 * sum(countries.values())
+    assert all(region[u] >= 4 for u in region)   # every unit still a polygon
