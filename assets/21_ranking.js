@@ -1,96 +1,109 @@
 // The ranking table (callbacks/main.py: the view sends its rows to the store `ranking-data`): a plain sortable
-// <table> built here as Dash components, instead of dash_table, whose scripts (~160 KB) were evaluated and
-// rendered before the first map could be drawn. Numbers are written with the view's own decimal and group
-// symbols; a missing value is an em dash, never a blank. A header button sorts by its column (numbers largest
-// first, names A-Z); a second click reverses; the sort is kept when the view changes.
+// <table> written here into the `ranking` container, instead of dash_table, whose scripts (~160 KB) were
+// evaluated and rendered before the first map could be drawn.
+//
+// It is written as HTML, not returned as Dash components: ~80 rows of 7 cells as components took Dash's renderer
+// ~1.8 s to lay out (every new component is crawled for callbacks). React never renders children into the
+// container (its `children` stay unset), so it leaves what is written here alone.
+//
+// Numbers carry the view's own decimal and group symbols; a missing value is an em dash, never a blank. A header
+// button sorts by its column (numbers largest first, names A-Z); a second click reverses; aria-sort says which.
+// The sort is kept when the view changes.
 (function () {
   'use strict';
-  var H = 'dash_html_components';
+  var last = null;                 // the rows on screen: {rows, columns, decimal, group, lang, empty}
+  var sort = {col: null, desc: false};
 
-  function el(type, props) { return {type: type, namespace: H, props: props}; }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
+    });
+  }
 
   function fmt(v, decimals, dec, grp) {
     if (v === null || v === undefined || (typeof v === 'number' && isNaN(v))) { return '\u2014'; }
     if (typeof v !== 'number') { return String(v); }
     if (decimals === 'int') { return String(Math.round(v)); }
-    var s = Math.abs(v).toFixed(decimals);
-    var parts = s.split('.');
+    var parts = Math.abs(v).toFixed(decimals).split('.');
     var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, grp);
     return (v < 0 ? '-' : '') + whole + (parts[1] ? dec + parts[1] : '');
   }
 
   function numeric(col) { return col.decimals !== undefined && col.decimals !== null; }
 
-  function sorted(rows, col, desc, lang) {
+  function missing(x) { return x === null || x === undefined || x === ''; }
+
+  function ordered(rows, col, desc, lang) {
     if (!col) { return rows; }
     var num = numeric(col), id = col.id;
-    var out = rows.slice();
-    out.sort(function (a, b) {
+    return rows.slice().sort(function (a, b) {
       var x = a[id], y = b[id];
-      var xm = x === null || x === undefined || x === '', ym = y === null || y === undefined || y === '';
-      if (xm || ym) { return xm === ym ? 0 : (xm ? 1 : -1); }   // missing values last, whatever the direction
+      if (missing(x) || missing(y)) { return missing(x) === missing(y) ? 0 : (missing(x) ? 1 : -1); }  // last
       var c = num ? (x - y) : String(x).localeCompare(String(y), lang || 'es');
       return desc ? -c : c;
     });
-    return out;
   }
 
-  function table(data, sort) {
+  function html(data) {
     var cols = data.columns || [];
     var rows = data.rows || [];
-    if (!rows.length) {
-      return el('P', {className: 'obs-small-note', children: data.empty || ''});
-    }
-    var col = null;
-    if (sort && sort.col) { col = cols.filter(function (c) { return c.id === sort.col; })[0] || null; }
-    var desc = !!(col && sort.desc);
-    var head = cols.map(function (c) {
+    if (!rows.length) { return '<p class="obs-small-note">' + esc(data.empty || '') + '</p>'; }
+    var col = cols.filter(function (c) { return c.id === sort.col; })[0] || null;
+    var out = ['<table class="obs-rank-table"><thead><tr>'];
+    cols.forEach(function (c) {
       var active = col && c.id === col.id;
-      return el('Th', {
-        scope: 'col', className: numeric(c) ? '' : 'obs-txt',
-        'aria-sort': active ? (desc ? 'descending' : 'ascending') : 'none',
-        children: el('Button', {
-          id: {type: 'obs-rank-sort', col: c.id}, className: 'obs-rank-sort', n_clicks: 0,
-          'data-dir': active ? (desc ? '\u25BC' : '\u25B2') : undefined,
-          children: c.name
-        })
+      out.push('<th scope="col" class="' + (numeric(c) ? '' : 'obs-txt') + '" aria-sort="' +
+               (active ? (sort.desc ? 'descending' : 'ascending') : 'none') + '">' +
+               '<button type="button" class="obs-rank-sort" data-col="' + esc(c.id) + '"' +
+               (active ? ' data-dir="' + (sort.desc ? '\u25BC' : '\u25B2') + '"' : '') + '>' +
+               esc(c.name) + '</button></th>');
+    });
+    out.push('</tr></thead><tbody>');
+    ordered(rows, col, sort.desc, data.lang).forEach(function (r) {
+      out.push('<tr data-unit="' + esc(r.unit_id) + '">');
+      cols.forEach(function (c) {
+        var v = r[c.id];
+        out.push(numeric(c) ? '<td>' + esc(fmt(v, c.decimals, data.decimal, data.group)) + '</td>'
+                            : '<td class="obs-txt">' + (missing(v) ? '' : esc(v)) + '</td>');
       });
+      out.push('</tr>');
     });
-    var body = sorted(rows, col, desc, data.lang).map(function (r) {
-      return el('Tr', {key: r.unit_id, children: cols.map(function (c) {
-        return el('Td', {className: numeric(c) ? '' : 'obs-txt',
-                         children: numeric(c) ? fmt(r[c.id], c.decimals, data.decimal, data.group)
-                                              : (r[c.id] === null || r[c.id] === undefined ? '' : String(r[c.id]))});
-      })});
-    });
-    return el('Table', {className: 'obs-rank-table', children: [
-      el('Thead', {children: el('Tr', {children: head})}),
-      el('Tbody', {children: body})
-    ]});
+    out.push('</tbody></table>');
+    return out.join('');
   }
 
-  // a header button's click -> the new sort: the same column again reverses it; a new column starts with
-  // numbers largest first and text A-Z
-  function sortAfter(clicks, sort, data) {
-    var noUpdate = window.dash_clientside.no_update;
-    var trig = (window.dash_clientside.callback_context.triggered || [])[0];
-    if (!trig || !trig.value) { return noUpdate; }   // buttons drawn anew (n_clicks 0): not a click
-    var id;
-    try { id = JSON.parse(trig.prop_id.slice(0, trig.prop_id.lastIndexOf('.'))).col; } catch (e) { return noUpdate; }
-    var col = ((data && data.columns) || []).filter(function (c) { return c.id === id; })[0];
-    if (!col) { return noUpdate; }
-    if (sort && sort.col === id) { return {col: id, desc: !sort.desc}; }
-    return {col: id, desc: numeric(col)};
+  function render(focusCol) {
+    var box = document.getElementById('ranking');
+    if (!box || !last) { return; }
+    box.innerHTML = html(last);
+    if (focusCol) {
+      var b = box.querySelector('.obs-rank-sort[data-col="' + focusCol + '"]');
+      if (b) { b.focus(); }
+    }
   }
+
+  // a header button: the same column again reverses the order; a new column starts with numbers largest first
+  // and text A-Z
+  document.addEventListener('click', function (e) {
+    var b = e.target && e.target.closest && e.target.closest('#ranking .obs-rank-sort');
+    if (!b || !last) { return; }
+    var id = b.getAttribute('data-col');
+    var col = (last.columns || []).filter(function (c) { return c.id === id; })[0];
+    if (!col) { return; }
+    sort = sort.col === id ? {col: id, desc: !sort.desc} : {col: id, desc: numeric(col)};
+    render(id);
+  });
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     obs: Object.assign({}, (window.dash_clientside || {}).obs, {
-      rankingTable: function (data, sort) {
-        return data ? table(data, sort) : window.dash_clientside.no_update;
+      // the store's new rows -> the table; returns the number of rows (the container's data-rows)
+      rankingTable: function (data) {
+        if (!data) { return window.dash_clientside.no_update; }
+        last = data;
+        render(null);
+        return String((data.rows || []).length);
       },
-      rankingSort: sortAfter,
-      // exposed for the tests
-      rankingFormat: fmt
+      rankingFormat: fmt   // for the tests
     })
   });
 })();

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from core import controller, ids, query, view
 from core.cache import memo, prefetch
@@ -310,18 +310,11 @@ clientside_callback(
 )
 
 
-# the ranking table, drawn in the browser from its rows, and its sort (assets/21_ranking.js)
+# the ranking table, written in the browser from its rows; its header buttons sort it there (assets/21_ranking.js)
 clientside_callback(
     ClientsideFunction(namespace="obs", function_name="rankingTable"),
-    Output(ids.RANKING, "children"),
-    Input(ids.RANKING_DATA, "data"), Input(ids.RANKING_SORT, "data"),
-    prevent_initial_call=True,
-)
-clientside_callback(
-    ClientsideFunction(namespace="obs", function_name="rankingSort"),
-    Output(ids.RANKING_SORT, "data"),
-    Input({"type": ids.RANKING_SORT_BUTTON, "col": ALL}, "n_clicks"), State(ids.RANKING_SORT, "data"),
-    State(ids.RANKING_DATA, "data"),
+    Output(ids.RANKING, "data-rows"),
+    Input(ids.RANKING_DATA, "data"),
     prevent_initial_call=True,
 )
 

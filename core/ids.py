@@ -22,8 +22,6 @@ SERIES = "series"
 SERIES_NOTE = "series-note"
 RANKING = "ranking"            # the table's container (the table is drawn in the browser)
 RANKING_DATA = "ranking-data"  # its rows, columns and number symbols
-RANKING_SORT = "ranking-sort"  # {col, desc}: the column it is sorted by
-RANKING_SORT_BUTTON = "obs-rank-sort"   # type of the header buttons' pattern ids
 RANKING_NOTE = "ranking-note"
 RANKING_TITLE = "ranking-title"
 

@@ -128,7 +128,6 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                             html.H2(id=ids.RANKING_TITLE, className="obs-card-title"),
                             html.Div(id=ids.RANKING, className="obs-ranking"),
                             dcc.Store(id=ids.RANKING_DATA),
-                            dcc.Store(id=ids.RANKING_SORT),
                             html.Div(id=ids.RANKING_NOTE, className="obs-small-note"),
                         ]),
                     ]),

@@ -65,6 +65,7 @@ def test_default_view(page, server_url):
     rows = page.locator("#ranking tbody tr")
     assert rows.count() == 4   # the 4 countries (the header is in <thead>)
     assert page.locator("#ranking thead th button").count() == 7
+    assert page.get_attribute("#ranking", "data-rows") == "4"
     assert not [e for e in page.errors if "Content Security Policy" in e or "Refused" in e]
 
 
@@ -376,3 +377,20 @@ def test_ranking_sorts_by_a_column_and_keeps_it(page, server_url):
     assert page.locator("#ranking thead th").nth(pop).get_attribute("aria-sort") == "ascending"
     values23 = [as_number(x) for x in column(pop)]
     assert values23 == sorted(values23) and "Honduras" not in column(1)
+
+
+def test_ranking_writes_names_as_text_and_missing_numbers_as_a_dash(page, server_url):
+    """The table is written as HTML in the browser: a name with markup in it is shown as text, never parsed;
+    a missing number is an em dash (not a blank that reads as zero); numbers use the symbols given."""
+    page.goto(server_url + "/")
+    wait_map(page, 4)
+    page.wait_for_function("() => document.querySelectorAll('#ranking tbody tr').length === 4", timeout=T)
+    n = page.evaluate("""() => window.dash_clientside.obs.rankingTable({
+        rows: [{unit_id: 'X', rank: 1, name: '<img src=x onerror="window.__pwned=1">Lugar', rate: 1234.5, count: null}],
+        columns: [{id: 'rank', name: 'Puesto', decimals: 'int'}, {id: 'name', name: 'Lugar'},
+                  {id: 'rate', name: 'Tasa', decimals: 1}, {id: 'count', name: 'Casos', decimals: 0}],
+        decimal: ',', group: '.', lang: 'es', empty: 'Sin datos'})""")
+    assert n == "1"
+    cells = page.evaluate("() => [...document.querySelectorAll('#ranking tbody td')].map(c => c.innerText)")
+    assert cells == ["1", '<img src=x onerror="window.__pwned=1">Lugar', "1.234,5", "\u2014"]
+    assert page.evaluate("() => document.querySelector('#ranking img') === null && !window.__pwned")
