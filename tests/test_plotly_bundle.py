@@ -58,7 +58,7 @@ def test_page_loads_the_loader_and_serves_the_bundle(client):
     loader = [s for s in scripts if "/assets/00_plotly.js" in s]
     renderer = [i for i, s in enumerate(scripts) if "dash_renderer" in s]
     assert loader and renderer and scripts.index(loader[0]) < renderer[0]   # before the renderer sets the URL
-    assert not any("vendor/" in s for s in scripts)   # not a blocking script tag: dcc.Graph loads it
+    assert not any("plotly-obs" in s for s in scripts)   # not a blocking script tag: dcc.Graph loads it
     r = client.get("/assets/" + _loader_address())
     assert r.status_code == 200 and r.get_data()[:20] == BUNDLE.read_bytes()[:20]
 
