@@ -46,7 +46,7 @@ class DataError(RuntimeError):
 
 
 # The whole region's departments and municipalities as the region-wide map shows them (levels 1 and 2, scope
-# REGION): the region is ~24 degrees across, so a region map of 600-1,400 px has 0.02-0.04 degrees per pixel,
+# REGION): the region is ~24 degrees across, so a region map of 390-1,400 px has 0.06-0.017 degrees per pixel,
 # and the municipalities' outlines (simplified by geo.build at 0.005 degrees for a country's map) carry detail
 # no one can see there. Simplified again, as one coverage (shared borders stay shared), at this tolerance
 # (shapely.coverage_simplify: Visvalingam-Whyatt, effective area tol^2): level 2 from 65,874 to ~21,000
