@@ -26,8 +26,19 @@ def _scope_values(ds: query.Dataset, state: ViewState):
 
 
 def years_with_data(ds: query.Dataset, state: ViewState) -> list[int]:
-    sub = _scope_values(ds, state)
-    return sorted(int(y) for y in sub["year"].unique())
+    """From the slice's prepared arrays (query.slice_arrays: rows by year, each row's unit position), as
+    `_scope_values`' years would give them: ~0.1 ms instead of ~1.5 ms of pandas `isin` on every new view."""
+    if state.measure not in query.FLOAT_COLS:
+        return sorted(int(y) for y in _scope_values(ds, state)["year"].unique())
+    focus = query.focus_of(ds, state.level, state.country, state.unit)
+    _, scope_pos = query._scope(ds, state.level, focus)
+    sa = query.slice_arrays(ds, state.level, state.offense, state.sex, state.age)
+    if not len(sa.upos):
+        return []
+    in_scope = np.zeros(len(ds.units), dtype=bool)
+    in_scope[scope_pos] = True
+    ok = (sa.upos >= 0) & in_scope[np.maximum(sa.upos, 0)] & ~np.isnan(sa.cols[state.measure])
+    return [int(y) for y in np.unique(sa.year_of_rows(np.flatnonzero(ok)))]
 
 
 def fixed_bins(ds: query.Dataset, state: ViewState, k: int = 5) -> list[float]:

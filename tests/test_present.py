@@ -192,3 +192,26 @@ def test_slide_trend_ticks_for_the_projector(ds):
     assert fig["layout"]["xaxis"]["dtick"] == 1 and fig["layout"]["xaxis"]["tickfont"]["size"] >= 20
     assert fig["layout"]["legend"]["font"]["size"] >= 20
     assert all(a["font"]["size"] >= 20 for a in fig["layout"].get("annotations") or [])
+
+
+def test_years_with_data_from_arrays_equals_the_pandas_filter():
+    """animation.years_with_data reads the slice's prepared arrays; on the committed data it gives, for every
+    level, focus, offence, sex and measure, the years the pandas filter (_scope_values) gives."""
+    from core import animation, query
+    from core.viewstate import ViewState
+    real = query.get_dataset(query.REPO_DIR / "data" / "processed")
+    cat = query.catalog(real)
+    checked = nonempty = 0
+    for level in (0, 1, 2):
+        for country in (query.REGION, *cat.countries):
+            for offense in ("homicide", "robbery", "theft", "extortion"):
+                for sex in ("total", "female"):
+                    for measure in ("rate", "count"):
+                        for unit in (None, "CR-SJ") if country == "CRI" and level == 2 else (None,):
+                            st = ViewState(country=country, level=level, offense=offense, sex=sex, measure=measure,
+                                           unit=unit)
+                            want = sorted(int(y) for y in animation._scope_values(real, st)["year"].unique())
+                            assert animation.years_with_data(real, st) == want, st
+                            checked += 1
+                            nonempty += bool(want)
+    assert checked >= 432 and nonempty > 100
