@@ -304,13 +304,16 @@ def test_annotate_adds_the_same_columns(ds):
 
 
 def _text_as_object(df: pd.DataFrame) -> pd.DataFrame:
-    return df.astype({c: object for c, dt in df.dtypes.items() if pd.api.types.is_string_dtype(dt)})
+    """The frame with its text columns and its column labels as Python objects (as core.view._annotated)."""
+    out = df.astype({c: object for c, dt in df.dtypes.items() if pd.api.types.is_string_dtype(dt)})
+    out.columns = pd.Index(list(out.columns), dtype=object)
+    return out
 
 
 def test_annotated_table_in_one_go_as_annotate_of_map_table(ds):
     """core.view._annotated builds the table and the small-number columns in one DataFrame when nothing pools:
     the same frame as smallnum.annotate over the pandas map table (and with pool=3, annotate itself), its text
-    columns held as Python objects (missing text as NaN, as in the pandas frame)."""
+    columns and column labels held as Python objects (missing text as NaN, as in the pandas frame)."""
     from core import smallnum, view
     from core.viewstate import ViewState
     for i, case in enumerate(_cases(ds)):
