@@ -27,9 +27,7 @@ def _scope_values(ds: query.Dataset, state: ViewState):
 
 def years_with_data(ds: query.Dataset, state: ViewState) -> list[int]:
     """From the slice's prepared arrays (query.slice_arrays: rows by year, each row's unit position), as
-    `_scope_values`' years would give them: ~0.1 ms instead of ~1.5 ms of pandas `isin` on every new view."""
-    if state.measure not in query.FLOAT_COLS:
-        return sorted(int(y) for y in _scope_values(ds, state)["year"].unique())
+    `_scope_values`' years would give them: ~0.05 ms instead of ~1.4 ms of pandas `isin` on every new view."""
     focus = query.focus_of(ds, state.level, state.country, state.unit)
     _, scope_pos = query._scope(ds, state.level, focus)
     sa = query.slice_arrays(ds, state.level, state.offense, state.sex, state.age)

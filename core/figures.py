@@ -376,34 +376,5 @@ def _escape(s: str) -> str:
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str], lang: str = "es") -> list[dict]:
-    """Rows for the ranking table: units with data only (rank, name, value, rate, count, population, source,
-    flag: tie / fewer than 20 cases / pooled years)."""
-    data = table[table["value"].notna()]
-    rows = []
-    for r in data.itertuples(index=False):
-        flags = []
-        if getattr(r, "tie", False):
-            flags.append(t("flag_tie", lang))
-        if getattr(r, "small", False):
-            flags.append(t("flag_small", lang))
-        if getattr(r, "pooled", False):
-            flags.append(t("flag_pooled", lang, years=r.pool_years))
-        rows.append({
-            "unit_id": r.unit_id,
-            "rank": int(r.rank),
-            "name": r.name,
-            "value": _num(r.value),
-            "rate": _num(round(r.rate, 1)) if not math.isnan(r.rate) else None,
-            "count": _num(r.count),
-            "population": _num(r.population),
-            "change": _num(round(r.change_pct, 1)) if not math.isnan(r.change_pct) else None,
-            "source": source_labels.get(r.source, r.source or ""),
-            "flag": " · ".join(flags),
-            "pooled_count": _num(getattr(r, "pooled_count", float("nan"))),
-        })
-    return rows
-
-
 def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)

@@ -312,25 +312,23 @@ def ranking_view(ds: query.Dataset, state: ViewState) -> dict:
 
 
 def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str], lang: str = "es") -> list[dict]:
-    """figures.ranking_rows built column by column: the same rows (tests/test_view_fast.py checks them against
-    it), without a row object per unit (~4.5 ms -> ~1.5 ms at level 2 for the region)."""
+    """The ranking's rows, units with a value only: what the browser's table shows (assets/21_ranking.js: rank,
+    name, rate, count, population, source, flag: tie / fewer than 20 cases / pooled years) and the unit id. Built
+    column by column, without a row object per unit (~4.5 ms -> ~1.5 ms at level 2 for the region)."""
     rows = np.flatnonzero(table["value"].notna().to_numpy())
     n = len(rows)
 
-    def col(name: str, default=None) -> list:   # as itertuples gives them: Python scalars
+    def col(name: str, default=None) -> list:   # Python scalars
         if default is not None and name not in table:
             return [default] * n
         return table[name].to_numpy()[rows].tolist()
 
     num = figures._num
-    nan = float("nan")
     tie, small = t("flag_tie", lang), t("flag_small", lang)
     out = []
-    for (unit_id, rank, name, value, rate, count, population, change, source, is_tie, is_small, pooled,
-         pool_years, pooled_count) in zip(
-            col("unit_id"), col("rank"), col("name"), col("value"), col("rate"), col("count"), col("population"),
-            col("change_pct"), col("source"), col("tie", False), col("small", False), col("pooled", False),
-            col("pool_years", ""), col("pooled_count", nan)):
+    for unit_id, rank, name, rate, count, population, source, is_tie, is_small, pooled, pool_years in zip(
+            col("unit_id"), col("rank"), col("name"), col("rate"), col("count"), col("population"), col("source"),
+            col("tie", False), col("small", False), col("pooled", False), col("pool_years", "")):
         flags = []
         if is_tie:
             flags.append(tie)
@@ -342,14 +340,11 @@ def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str], lang: str =
             "unit_id": unit_id,
             "rank": int(rank),
             "name": name,
-            "value": num(value),
             "rate": num(round(rate, 1)) if not math.isnan(rate) else None,
             "count": num(count),
             "population": num(population),
-            "change": num(round(change, 1)) if not math.isnan(change) else None,
             "source": source_labels.get(source, source or ""),
             "flag": " · ".join(flags),
-            "pooled_count": num(pooled_count),
         })
     return out
 

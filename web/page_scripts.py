@@ -8,8 +8,8 @@ global `regeneratorRuntime` (their lazy-loading helper in dash-renderer, dcc and
 so the polyfill's script tag is replaced by the regenerator runtime alone (assets/vendor, 7 KB, made by
 tools/regenerator/build.sh).
 
-`install(app)` does it only when the page has exactly the polyfill tag it was checked against (Dash 4.4.1); on
-another Dash the page keeps the polyfill and a warning says so.
+`install(app)` does it only when the page has exactly one polyfill tag of the form checked (Dash 4.4.1); else the
+page keeps Dash's scripts as they are and a warning says so (once per process: Dash makes the tags per page).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import dash
 log = logging.getLogger(__name__)
 
 REGENERATOR = "vendor/regenerator-runtime.min.js?v=0.13.11"   # relative to the assets URL
+_WARNED: list[bool] = []   # the warning is given once per process
 POLYFILL_TAG = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/deps/polyfill@7\.[^"]*"></script>')
 
 
@@ -29,8 +30,10 @@ def swap_polyfill(scripts_html: str, regenerator_url: str) -> str:
     (and a warning) unless there is exactly one polyfill tag."""
     found = POLYFILL_TAG.findall(scripts_html)
     if len(found) != 1:
-        log.warning("babel polyfill tag not found as expected (%d matches): the page keeps Dash's scripts as they are",
-                    len(found))
+        if not _WARNED:
+            _WARNED.append(True)
+            log.warning("babel polyfill tag not found as expected (%d matches): the page keeps Dash's scripts as "
+                        "they are", len(found))
         return scripts_html
     return scripts_html.replace(found[0], f'<script src="{regenerator_url}"></script>', 1)
 
