@@ -14,14 +14,15 @@ from flask import Response, request
 
 import api
 import callbacks  # noqa: F401  (registers the callbacks)
-from core import query
+from core import query, view
 from core.cache import cache_get, cache_set, init_cache
+from core.cache import memo as cache_memo
 from core.controller import sync
 from core.download import filename, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
 from web import fast_json, methodology, page_scripts
-from web.preload import geo_urls_for, link_header
+from web.preload import geo_urls_for, link_header, static_map_for
 from web.response_cache import ResponseCache, StaticCache
 
 log = logging.getLogger("observatorio")
@@ -135,7 +136,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     )
     app.layout = shell()
     server = app.server
-    server.config["COMPRESS_MIMETYPES"] = ["text/html", "text/css", "text/csv", "application/json",
+    server.config["COMPRESS_MIMETYPES"] = ["text/html", "text/css", "text/csv", "application/json", "image/svg+xml",
                                            "application/javascript", "text/javascript"]
     server.config["COMPRESS_MIN_SIZE"] = 500
     server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400
@@ -175,18 +176,20 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
 
     @server.after_request
     def preload_hints(resp: Response) -> Response:
-        """Dash's page (the endpoints '/' and '/<path:path>'): plotly.js, and on the main view its map's GeoJSON,
-        start downloading with the HTML (web/preload.py)."""
+        """Dash's page (the endpoints '/' and '/<path:path>'): plotly.js, and on the main view its map's static
+        image and GeoJSON, start downloading with the HTML (web/preload.py)."""
         if request.method != "GET" or resp.status_code != 200 or resp.mimetype != "text/html" \
                 or request.endpoint not in ("/", "/<path:path>"):
             return resp
         geo: list[str] = []
+        image = None
         if request.path == "/":
             try:
-                geo = geo_urls_for(query.get_dataset(settings.data_dir), request.query_string.decode("latin-1"))
+                ds, search = query.get_dataset(settings.data_dir), request.query_string.decode("latin-1")
+                geo, image = geo_urls_for(ds, search), static_map_for(ds, search)
             except Exception as exc:   # a hint is never worth an error page
                 log.warning("no GeoJSON preload for %r: %s", request.query_string[:200], exc)
-        resp.headers["Link"] = link_header(app.config.requests_pathname_prefix, bundle, geo)
+        resp.headers["Link"] = link_header(app.config.requests_pathname_prefix, bundle, geo, image)
         return resp
 
     @server.before_request
@@ -252,6 +255,20 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
             headers["Content-Encoding"] = "gzip"
             return Response(blob.gz, mimetype="application/geo+json", headers=headers)
         return Response(blob.body, mimetype="application/geo+json", headers=headers)
+
+    @server.route("/map.svg")
+    def static_map_image():
+        """The view's map as a static SVG (core/static_map.py): the page shows it until plotly.js has drawn the
+        interactive map over it. Any query string gives the map of the view the page would show for it (unknown
+        or hostile values fall back as in the URL); the address carries the data version: cached a day."""
+        try:
+            ds = query.get_dataset(settings.data_dir)
+        except query.DataError as exc:
+            return Response(f"data not available: {exc}", status=503, mimetype="text/plain")
+        state = sync(ds, None, request.query_string.decode("utf-8", errors="replace")).state
+        payload = cache_memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
+        return Response(view.static_map_svg(ds, state, payload), mimetype="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     @server.route("/download/view.csv")
     def download_csv():

@@ -54,7 +54,7 @@ def render_page(_pathname, search):
     if presenter is not None:
         return presenter
     res = controller.sync(ds, None, search or "")
-    return page(res.state.lang, res.options, res.values, ds.version)
+    return page(res.state.lang, res.options, res.values, ds.version, static_map=view.static_map_url(ds, res.state))
 
 
 # ---- URL <-> controls <-> view state ---------------------------------------------------------------

@@ -13,10 +13,10 @@ from functools import wraps
 import numpy as np
 import pandas as pd
 
-from core import figures, framing, query
+from core import figures, framing, query, static_map
 from core.i18n import SEX_KEYS, t
 from core.numbers import fmt_change, fmt_value, locale_for, plotly_separators, symbols
-from core.viewstate import LANGS, REGION, Note, ViewState, avail_arrays
+from core.viewstate import LANGS, REGION, Note, ViewState, avail_arrays, to_query
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
 
@@ -460,3 +460,18 @@ def _value_label(ds: query.Dataset, param: str, value: str, lang: str) -> str:
     if param == "level":
         return t(f"level_{value}", lang) if value in ("0", "1", "2") else value
     return value
+
+
+# ---------------------------------------------------------------------------------------------------
+def static_map_url(ds: query.Dataset, state: ViewState) -> str:
+    """Where the page finds the static image of this view's map (`/map.svg`, core/static_map.py). The address
+    carries the view and the data version, so a browser or a CDN may keep it."""
+    return f"/map.svg?{to_query(state)}&v={geo_token(ds)}"
+
+
+def static_map_svg(ds: query.Dataset, state: ViewState, payload: dict) -> str:
+    """The static SVG of a view's map, from the same payload (`map_view`) as the interactive one."""
+    scope = query.geo_scope(state.level, state.country)
+    units = static_map.units_for(scope)
+    return static_map.map_svg(payload, static_map.level_paths(ds, state.level, scope, units),
+                              static_map.level_paths(ds, 0, REGION, units), units, label=t("map_title", state.lang))

@@ -57,8 +57,9 @@ def filters(lang: str, opts: dict, values: dict) -> list:
     ]
 
 
-def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
-    """The whole page for one language. `opts`/`values`: control options and initial values."""
+def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str | None = None) -> html.Div:
+    """The whole page for one language. `opts`/`values`: control options and initial values; `static_map`: the
+    address of the first view's map as an image, shown until the interactive map is drawn over it."""
     return html.Div(className="obs-page", lang=lang, children=[
         dcc.Location(id=ids.URL, refresh=False),
         html.A(t("skip_to_map", lang), href="#obs-main", className="visually-hidden-focusable obs-skip"),
@@ -105,10 +106,15 @@ def page(lang: str, opts: dict, values: dict, app_version: str) -> html.Div:
                 html.Div(className="obs-grid", children=[
                     html.Section(className="obs-card obs-map-card", **{"aria-label": t("map_title", lang)}, children=[
                         html.Div(id=ids.MAP_NOTE, className="obs-map-note", role="status"),
-                        html.Div(className="obs-map", children=dcc.Graph(
-                            id=ids.MAP, figure=EMPTY_FIG, style={"height": "100%", "width": "100%"},
-                            config={"displayModeBar": False, "scrollZoom": False, "responsive": True,
-                                    "doubleClick": False})),
+                        html.Div(className="obs-map", children=[
+                            # the first view's map drawn on the server (core/static_map.py), over the graph until
+                            # plotly.js has drawn the same map (assets/22_static_map.js removes it then)
+                            *([html.Img(src=static_map, className="obs-map-static", alt="",
+                                        **{"aria-hidden": "true"})] if static_map else []),
+                            dcc.Graph(
+                                id=ids.MAP, figure=EMPTY_FIG, style={"height": "100%", "width": "100%"},
+                                config={"displayModeBar": False, "scrollZoom": False, "responsive": True,
+                                        "doubleClick": False})]),
                         html.Div(id=ids.LEGEND, className="obs-legend"),
                         present_parts.anim_controls(present_parts.MAIN_ANIM, lang),
                         present_parts.export_buttons("map-export", lang),

@@ -2,8 +2,9 @@
 import pytest
 
 from core import query
-from core.view import geo_url
-from web.preload import geo_urls_for, link_header
+from core.controller import sync
+from core.view import geo_url, static_map_url
+from web.preload import geo_urls_for, link_header, static_map_for
 
 
 def test_geo_urls_follow_the_view_of_the_url(ds):
@@ -24,6 +25,23 @@ def test_link_header_shape():
     h = link_header("/", "vendor/p.js?v=1", ["/geo/level-1.json?country=CRI&v=x"])
     assert h == ("</assets/vendor/p.js?v=1>; rel=preload; as=script, "
                  "</geo/level-1.json?country=CRI&v=x>; rel=preload; as=fetch; crossorigin")
+    # the static map image first: the page shows it as soon as it renders
+    h = link_header("/", "vendor/p.js?v=1", [], "/map.svg?level=1&v=x")
+    assert h == "</map.svg?level=1&v=x>; rel=preload; as=image, </assets/vendor/p.js?v=1>; rel=preload; as=script"
+
+
+def test_static_map_hint_is_the_address_the_page_shows(ds):
+    """The preloaded image is only used if the page asks for the very same address (render_page builds it from
+    the same reconciled view)."""
+    search = "country=CRI&level=1&year=2023"
+    assert static_map_for(ds, search) == static_map_url(ds, sync(ds, None, "?" + search).state)
+    assert static_map_for(ds, search).startswith("/map.svg?country=CRI&level=1&")
+    # hostile values are reconciled as the page does: a real view's address, nothing of the input echoed
+    hostile = static_map_for(ds, "level=%00%ff&country=<script>")
+    assert hostile.startswith("/map.svg?country=region&level=0&") and "<" not in hostile
+    # the presenter page and embeds draw no static map
+    assert static_map_for(ds, "view=present") is None
+    assert static_map_for(ds, "country=CRI&embed=1&chart=map") is None
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +57,8 @@ def test_page_carries_the_hints_and_other_routes_do_not(client, ds):
     import app as app_module
     bundle = f"</assets/{app_module.plotly_bundle_address()}>; rel=preload; as=script"
     r = client.get("/?country=CRI&level=1")
-    assert r.status_code == 200 and r.headers["Link"].startswith(bundle)
+    image = static_map_for(ds, "country=CRI&level=1")
+    assert r.status_code == 200 and r.headers["Link"].startswith(f"<{image}>; rel=preload; as=image, {bundle}")
     assert f"<{geo_url(ds, 1, 'CRI')}>; rel=preload; as=fetch; crossorigin" in r.headers["Link"]
     # every address in the hint answers 200
     for part in r.headers["Link"].split(", "):

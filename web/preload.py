@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 from core import query
 from core.controller import sync
-from core.view import geo_url
+from core.view import geo_url, static_map_url
 from core.viewstate import REGION, parse_present
 
 
@@ -27,9 +27,20 @@ def geo_urls_for(ds: query.Dataset, search: str) -> list[str]:
     return urls + ([land] if land not in urls else [])
 
 
-def link_header(prefix: str, bundle: str, geo: list[str]) -> str:
-    """`Link` value: plotly.js as a script, the GeoJSON as fetches (`crossorigin`: plotly asks for them with a
-    same-origin XHR, whose mode a preload must match to be used)."""
-    links = [f"<{prefix}assets/{bundle}>; rel=preload; as=script"]
+def static_map_for(ds: query.Dataset, search: str) -> str | None:
+    """The address of the static map image the main page at `/?<search>` shows first (None: a page without it,
+    the presenter's or an embed)."""
+    args = parse_qs(search or "")
+    if parse_present(search or "")[0].present or args.get("embed") == ["1"]:
+        return None
+    return static_map_url(ds, sync(ds, None, "?" + search if search else "").state)
+
+
+def link_header(prefix: str, bundle: str, geo: list[str], image: str | None = None) -> str:
+    """`Link` value: the static map image first (the page shows it as soon as it renders), plotly.js as a
+    script, the GeoJSON as fetches (`crossorigin`: plotly asks for them with a same-origin XHR, whose mode a
+    preload must match to be used)."""
+    links = [f"<{image}>; rel=preload; as=image"] if image else []
+    links += [f"<{prefix}assets/{bundle}>; rel=preload; as=script"]
     links += [f"<{u}>; rel=preload; as=fetch; crossorigin" for u in geo]
     return ", ".join(links)

@@ -1,0 +1,144 @@
+"""The map as a static SVG image (core/static_map.py, `/map.svg`): the geometry, the framing plotly.js gives the
+same view, the traces and their colours, the route with any query string, and the page that shows it."""
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from core import query, static_map, view
+from core.controller import sync
+from core.figures import BORDER_COLOR, LAND_COLOR, NO_DATA_COLOR
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def merc_deg(lat: float) -> float:   # the Mercator ordinate in degrees, written out independently of the module
+    return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+
+def test_path_data_projects_rounds_and_closes_each_ring():
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
+    # units 100: x = 100 * lon; y = -100 * Mercator(lat) = -100.005 at 1 degree, rounded; relative moves, closed
+    assert static_map.path_data(square, 100) == "M0 0l0-100 100 0 0 100z"
+    # far from the equator Mercator stretches: 60 degrees is 75.456 Mercator degrees
+    tall = {"type": "Polygon", "coordinates": [[[0, 0], [0, 60], [1, 60], [0, 0]]]}
+    y60 = -round(merc_deg(60) * 10)
+    assert y60 == -755
+    assert static_map.path_data(tall, 10) == f"M0 0l0{y60} 10 0z"   # the closing move is the z
+
+
+def test_path_data_keeps_holes_and_parts_and_drops_what_rounds_to_nothing():
+    ring = [[0, 0], [0, 2], [2, 2], [2, 0], [0, 0]]
+    hole = [[0.5, 0.5], [1.5, 0.5], [1.5, 1.5], [0.5, 1.5], [0.5, 0.5]]
+    islet = [[5, 5], [5, 5.001], [5.001, 5.001], [5, 5]]   # 0.001 degrees: one unit at 100 per degree
+    d = static_map.path_data({"type": "MultiPolygon", "coordinates": [[ring, hole], [islet]]}, 100)
+    assert d.count("M") == 2 and d.count("z") == 2          # the square and its hole; the islet is gone
+    assert d.startswith("M0 0l0-200 200 0 0 200z") and "M50 -50" in d.replace("M50-50", "M50 -50")
+    assert static_map.path_data(None, 100) == ""
+    assert static_map.path_data({"type": "Point", "coordinates": [0, 0]}, 100) == ""
+
+
+def test_frame_box_is_where_plotly_puts_the_map():
+    """Measured in headless Chromium from plotly.js 4.1.1 (the app's bundle) drawing the region's level-2 view,
+    lon [-93.2344, -67.3219], lat [6.6475, 20.4929], in a 570 x 500 px plot: the clip box runs from y = 92.2248
+    to 407.0694 px over the full width, and the projection puts latitude 20.4919 (the box's northern edge) at
+    y = 90.2789 px and 6.6485 at 404.4177 px (plotly centres the middle of the ranges in degrees, not the box)."""
+    (x, y, w, h), (cx, cy, cw, ch) = static_map.frame_box({"lon": [-93.2344, -67.3219], "lat": [6.6475, 20.4929]},
+                                                          1.0)
+    k = 570 / w                                  # the view is wider than the plot's shape: its width fills it
+
+    def px(units_y: float) -> float:             # preserveAspectRatio xMidYMid meet: the viewBox centred
+        return 250 + (units_y - (y + h / 2)) * k
+
+    assert px(cy) == pytest.approx(92.2248, abs=0.05)            # the clip box
+    assert px(cy + ch) == pytest.approx(407.0694, abs=0.05)
+    assert (cx, cw) == (x, w)
+    assert px(-merc_deg(20.4919)) == pytest.approx(90.2789, abs=0.05)   # where the map is drawn
+    assert px(-merc_deg(6.6485)) == pytest.approx(404.4177, abs=0.05)
+    assert (-93.2334 - x) * k == pytest.approx(0.0, abs=0.05)   # the western edge (clipPad inside the range)
+
+
+def _styles(svg: str) -> dict[str, dict[str, str]]:
+    css = ET.fromstring(svg).find(SVG + "style").text
+    out = {}
+    for rule in css.split("}"):
+        if "{" in rule:
+            sel, body = rule.split("{")
+            out[sel.strip()] = dict(p.split(":", 1) for p in body.split(";") if ":" in p)
+    return out
+
+
+@pytest.mark.parametrize("search", ["?country=CRI&level=1&year=2023", "?country=region&level=1",
+                                    "?country=CRI&level=2&unit=CRI-101"])
+def test_svg_draws_every_trace_of_the_interactive_map(ds, search):
+    state = sync(ds, None, search).state
+    payload = view.map_view(ds, state)
+    svg = view.static_map_svg(ds, state, payload)
+    root = ET.fromstring(svg)                                    # well-formed XML
+    assert root.get("preserveAspectRatio") == "xMidYMid meet" and len(root.get("viewBox").split()) == 4
+    scope = query.geo_scope(state.level, state.country)
+    units = static_map.units_for(scope)
+    paths = static_map.level_paths(ds, state.level, scope, units)
+    land = static_map.level_paths(ds, 0, query.REGION, units)
+    styles = _styles(svg)
+    groups = root.find(SVG + "g").findall(SVG + "g")             # inside the clip: land, nodata, data, borders, sel
+    assert [g.get("class") for g in groups] == ["land", None, None, "borders", "sel"]
+    land_g, nodata_g, data_g, borders_g, sel_g = groups
+    # the values: one path per unit with a value, in the payload's order, filled with its class's colour
+    drawn = [(p.get("d"), styles["." + p.get("class")]["fill"]) for p in data_g]
+    expected = [(paths[u], payload["colors"][z]) for u, z in zip(payload["ids"], payload["z"])]
+    assert drawn == expected and len(drawn) > 0
+    # the units without a value: grey, never a colour of the scale
+    assert [p.get("d") for p in nodata_g] == [paths[u] for u in payload["missing"]]
+    assert all(styles["." + p.get("class")]["fill"] == NO_DATA_COLOR for p in nodata_g)
+    # the land below and the country borders above: the same level-0 shapes, defined once
+    defs = {p.get("id"): p.get("d") for p in root.find(SVG + "defs").findall(SVG + "path")}
+    assert sorted(defs.values()) == sorted(land[u] for u in payload["land_ids"])
+    assert len(land_g) == len(borders_g) == len(defs)
+    assert styles[".land use"]["fill"] == LAND_COLOR and styles[".borders use"]["stroke"] == BORDER_COLOR
+    assert [p.get("d") for p in sel_g] == [paths[u] for u in payload["selected"]]
+    assert ("unit=" in search) == bool(payload["selected"])
+
+
+def test_route_answers_any_query_with_a_map(fixture_dir, ds):
+    import app as app_module
+    from settings import Settings
+
+    s = Settings(data_dir=fixture_dir, debug=False, redis_url=None, frame_ancestors="'self'", cache_timeout=60,
+                 host="127.0.0.1", port=0)
+    client = app_module.create_app(s).server.test_client()
+    r = client.get("/map.svg?country=CRI&level=1&year=2023")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    assert "max-age=86400" in r.headers["Cache-Control"]
+    ET.fromstring(r.get_data(as_text=True))
+    # the same view whatever the order or the extra parameters: the body the page's own address gives
+    same = client.get(view.static_map_url(ds, sync(ds, None, "?country=CRI&level=1&year=2023").state))
+    assert same.get_data() == r.get_data()
+    for hostile in ("/map.svg?country=<script>alert(1)</script>&level=99", "/map.svg?level=" + "9" * 5000,
+                    "/map.svg?country=%ff%fe&year=-1", "/map.svg"):
+        h = client.get(hostile)
+        assert h.status_code == 200, hostile
+        body = h.get_data(as_text=True)
+        ET.fromstring(body)
+        assert "<script" not in body and "alert" not in body
+
+
+def test_page_shows_the_image_it_preloads(ds):
+    from callbacks import main
+
+    search = "?country=CRI&level=1&year=2023"
+    imgs = []
+
+    def walk(node):
+        if getattr(node, "className", None) == "obs-map-static":
+            imgs.append(node)
+        kids = getattr(node, "children", None)
+        for k in (kids if isinstance(kids, list) else [kids] if kids is not None else []):
+            walk(k)
+
+    walk(main.render_page("/", search))
+    assert len(imgs) == 1
+    assert imgs[0].src == view.static_map_url(ds, sync(ds, None, search).state)
+    assert imgs[0].alt == "" and getattr(imgs[0], "aria-hidden") == "true"   # the interactive map is the content
