@@ -394,3 +394,47 @@ def test_ranking_writes_names_as_text_and_missing_numbers_as_a_dash(page, server
     cells = page.evaluate("() => [...document.querySelectorAll('#ranking tbody td')].map(c => c.innerText)")
     assert cells == ["1", '<img src=x onerror="window.__pwned=1">Lugar', "1.234,5", "\u2014"]
     assert page.evaluate("() => document.querySelector('#ranking img') === null && !window.__pwned")
+
+
+def _map_png(page):
+    from PIL import Image
+
+    return Image.open(io.BytesIO(page.locator(".obs-map").screenshot())).convert("RGB")
+
+
+@pytest.mark.parametrize("search", ["/?country=CRI&level=2&year=2023", "/?level=1&lang=en"])
+def test_static_map_first_then_the_same_map_from_plotly(page, server_url, search):
+    """The server's image of the map (/map.svg) is on screen before plotly.js has arrived, and plotly's map, when
+    it is drawn, replaces it without a visible change: the two screenshots of the map differ in under 1.5 % of
+    their pixels (anti-aliasing along the outlines); a shifted or mis-coloured image fails this."""
+    import numpy as np
+    from PIL import ImageChops
+
+    held = []
+    page.route("**/plotly-obs.min.js*", lambda route: held.append(route))   # plotly.js held back
+    page.goto(server_url + search)
+    page.wait_for_function("() => { const i = document.querySelector('img.obs-map-static');"
+                           " return i && !i.hidden && i.complete && i.naturalWidth > 0; }", timeout=T)
+    page.wait_for_timeout(300)
+    assert held, "plotly.js was not asked for"
+    assert page.locator("#map .choroplethlayer path").count() == 0   # what is on screen is the image
+    before = _map_png(page)
+    for route in held:
+        route.continue_()
+    page.unroute("**/plotly-obs.min.js*")
+    wait_map(page)
+    page.wait_for_function("() => document.querySelector('img.obs-map-static').hidden", timeout=T)
+    page.wait_for_timeout(300)
+    after = _map_png(page)
+    diff = np.asarray(ImageChops.difference(before, after)).max(axis=2)
+    assert before.size == after.size
+    assert (np.asarray(before).min(axis=2) < 200).mean() > 0.05        # the image did show a map, not a blank
+    assert (diff > 40).mean() < 0.015, f"{(diff > 40).mean():.3%} of the map's pixels changed"
+    assert not page.errors
+
+
+def test_static_map_that_fails_to_load_leaves_no_broken_image(page, server_url):
+    page.route("**/map.svg*", lambda route: route.fulfill(status=503, body="unavailable"))
+    page.goto(server_url + "/?country=CRI&level=1")
+    wait_map(page)
+    page.wait_for_function("() => document.querySelector('img.obs-map-static').hidden", timeout=T)
