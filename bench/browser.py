@@ -9,6 +9,9 @@
     are read decoded;
   - redrawn: the click on the new option (capture-phase listener) -> the first `plotly_afterplot` whose data
     differ from before, then the end of the frame that shows it;
+  - `static_map`: the server's image of the map (core/static_map.py) painted, from the page's Largest Contentful
+    Paint entry for it (its renderTime: the frame that showed it); `shown`: the map on screen, the earlier of the
+    two (round 6). `painted` stays plotly's interactive map;
   - `next_frame`: the start of the frame after that one (two requestAnimationFrame), the measure of rounds 1-4.
     It also counts whatever the page runs between the two frames: on a cold level-2 page the trend, ranking and
     texts (~0.5 s, applied after the map) came between, so it put the map ~0.5 s later than the frame that
@@ -45,6 +48,14 @@ INIT_JS = r"""
     new PerformanceObserver(l => { for (const e of l.getEntries()) obs.loaf.push({start: e.startTime,
       render: e.renderStart, end: e.startTime + e.duration}); }).observe({type: 'long-animation-frame', buffered: true});
   } catch (e) { obs.loafError = String(e); }
+  // the largest paint of the page (Largest Contentful Paint): on the main page, the server's image of the map
+  // (img.obs-map-static, core/static_map.py) when it is painted, before plotly.js draws the interactive map
+  obs.lcp = [];
+  try {
+    new PerformanceObserver(l => { for (const e of l.getEntries()) obs.lcp.push({t: e.renderTime || e.startTime,
+      el: e.element ? e.element.tagName + '.' + e.element.className : null, size: e.size}); })
+      .observe({type: 'largest-contentful-paint', buffered: true});
+  } catch (e) { obs.lcpError = String(e); }
   document.addEventListener('click', () => { if (obs.armed) { obs.t0 = performance.now(); obs.armed = false; } }, true);
   const SIZES = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1, u1c: 1, i8: 8, u8: 8};
   function len(a) {
@@ -269,7 +280,12 @@ def open_view(browser, url: str, timeout_ms: int = 240000, network: dict | None 
                         " kb: all.reduce((s, e) => s + (e.transferSize || 0), 0) / 1024} : {}; }")
     page.wait_for_timeout(300)   # let the remaining callbacks of the first render finish
     frame = page.evaluate(FRAME_JS, ev)   # after the wait: the long-frame entries have been delivered
+    static = page.evaluate("() => { const e = (window.__obs.lcp || []).find(x => x.el === 'IMG.obs-map-static');"
+                           " return e ? e.t : null; }")
     cold = {"afterplot_ms": ev["t"], "painted_ms": frame, "next_frame_ms": ev["painted"],
+            # the server's image of the map painted (None: the page has none); `shown`: the map on screen,
+            # whichever came first
+            "static_map_ms": static, "shown_ms": min(frame, static) if static else frame,
             "dom_content_loaded_ms": nav.get("dcl"),
             "kb_transferred_to_map": round(nav.get("kb") or 0, 1),
             "areas": ev["n"], "event": ev.get("src"), "errors": errors,

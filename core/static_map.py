@@ -147,18 +147,19 @@ def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str
     body: list[str] = []
     # land (below everything), then the grey no-data areas, the values, the country borders, the selected place
     body.append('<g class="land">' + "".join(f'<use href="#l{i}"/>' for i in range(len(land_ids))) + "</g>")
+    # one path per style, all its units' subpaths in the payload's order: the browser parses and paints ~10
+    # elements instead of ~1,400 (measured: the image's long frames 60 ms -> none). Units never overlap, so a
+    # style's areas painted together look as painted one by one (an enclave of the same class is the other unit's
+    # hole filled again: odd under even-odd)
     nd = cls(NO_DATA_COLOR, "#ffffff", nodata_line_width(payload))
-    body.append("<g>" + "".join(f'<path class="{nd}" d="{unit_paths[u]}"/>' for u in payload["missing"]
-                                if unit_paths.get(u)) + "</g>")
-    data = []
+    body.append("<g>" + _joined({nd: [unit_paths.get(u, "") for u in payload["missing"]]}) + "</g>")
+    data: dict[str, list[str]] = {}
     for u, z, lw, lc in zip(payload["ids"], payload["z"], widths, lines):
-        d = unit_paths.get(u)
-        if d:
-            data.append(f'<path class="{cls(colors[int(z)] if colors else NO_DATA_COLOR, lc, lw)}" d="{d}"/>')
-    body.append("<g>" + "".join(data) + "</g>")
+        data.setdefault(cls(colors[int(z)] if colors else NO_DATA_COLOR, lc, lw), []).append(unit_paths.get(u, ""))
+    body.append("<g>" + _joined(data) + "</g>")
     body.append('<g class="borders">' + "".join(f'<use href="#l{i}"/>' for i in range(len(land_ids))) + "</g>")
-    body.append('<g class="sel">' + "".join(f'<path d="{unit_paths[u]}"/>' for u in payload.get("selected") or []
-                                            if unit_paths.get(u)) + "</g>")
+    body.append('<g class="sel">' + _joined({"": [unit_paths.get(u, "") for u in payload.get("selected") or []]})
+                + "</g>")
     css = ["path,use{vector-effect:non-scaling-stroke;fill-rule:evenodd;stroke-linejoin:miter}",
            f".land use{{fill:{LAND_COLOR};stroke:none}}",
            f".borders use{{fill:none;stroke:{BORDER_COLOR};stroke-width:{BORDER_WIDTH}px}}",
@@ -175,6 +176,16 @@ def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str
             f'height="{_num(clip[3])}"/>'
             f"</clipPath>{defs}</defs>"
             f'<g clip-path="url(#f)">{"".join(body)}</g></svg>')
+
+
+def _joined(by_class: dict[str, list[str]]) -> str:
+    """One <path> per class with its subpaths joined (none for a class without any)."""
+    out = []
+    for name, parts in by_class.items():
+        d = "".join(parts)
+        if d:
+            out.append(f'<path class="{name}" d="{d}"/>' if name else f'<path d="{d}"/>')
+    return "".join(out)
 
 
 def _escape(s: str) -> str:
