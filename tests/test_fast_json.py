@@ -62,3 +62,16 @@ def test_installed_on_the_checked_dash_only(monkeypatch):
     assert fast_json.install() is False and _callback.to_json is _utils.to_json
     monkeypatch.setattr(dash, "__version__", fast_json.CHECKED_DASH)
     assert fast_json.install() is True and _callback.to_json is fast_json.to_json
+
+
+def test_the_app_answers_never_need_the_walk(cb, fixture_dir, monkeypatch):
+    """orjson itself meets the components (its `default` hook): the Python walk over every element (`plain`),
+    ~2-3x slower on a level-2 answer, is only the fallback for values orjson cannot take."""
+    answers = _answers(cb, fixture_dir)
+    expected = [_utils.to_json(a) for a in answers]
+
+    def walk(_value):
+        raise AssertionError("the walk was used")
+
+    monkeypatch.setattr(fast_json, "plain", walk)
+    assert [fast_json.to_json(a) for a in answers] == expected

@@ -133,3 +133,15 @@ def test_default_year_on_the_committed_data():
     assert (state.country, state.level, state.offense, state.measure, state.year) == ("region", 0, "homicide",
                                                                                       "rate", 2022)
     assert has and notes == []
+
+
+def test_to_query_of_a_state_that_cannot_be_hashed():
+    """to_query is memoised on the (frozen) state; a state made from a browser store's raw values (a list, a
+    dict) cannot be hashed and is still encoded, never an error."""
+    from core.viewstate import ViewState, to_query
+
+    odd = ViewState.from_dict({"level": [1, 2], "country": {"a": 1}})
+    assert to_query(odd).startswith("country=%7B%27a%27%3A+1%7D&level=%5B1%2C+2%5D&")
+    plain = ViewState(country="CRI", level=1, year=2023)
+    assert to_query(plain) == to_query(ViewState(country="CRI", level=1, year=2023)) == \
+        "country=CRI&level=1&offense=homicide&year=2023&sex=total&age=total&measure=rate&lang=es"
