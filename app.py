@@ -18,10 +18,11 @@ from core import query, view
 from core.cache import cache_get, cache_set, init_cache
 from core.cache import memo as cache_memo
 from core.controller import sync
+from core.i18n import t
 from core.download import filename, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
-from web import fast_json, methodology, page_scripts
+from web import fast_json, methodology, page_scripts, splash
 from web.preload import geo_urls_for, link_header, static_map_for
 from web.response_cache import ResponseCache, StaticCache
 
@@ -142,6 +143,19 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400
     init_cache(server, settings.redis_url, settings.cache_timeout)
     page_scripts.install(app)   # the page without @babel/polyfill, only its regenerator runtime (web/page_scripts.py)
+
+    def first_screen() -> str | None:
+        """The main page's first screen while its scripts arrive: the title and the view's map (web/splash.py)."""
+        if request.path != "/":
+            return None
+        ds, search = query.get_dataset(settings.data_dir), request.query_string.decode("latin-1")
+        image = static_map_for(ds, search)
+        if image is None:   # the presenter page, an embed
+            return None
+        lang = sync(ds, None, "?" + search if search else "").state.lang
+        return splash.splash_html(t("app_title", lang), image, t("splash_loading", lang), lang)
+
+    splash.install(app, first_screen)
     fast_json.install()   # callback answers encoded without plotly's walk over every element (same bytes)
     api.init_app(server, settings.data_dir)           # /api/v1/ (issue 5)
     methodology.init_app(server, settings.data_dir)   # /metodologia, /methodology

@@ -10,8 +10,10 @@
   - redrawn: the click on the new option (capture-phase listener) -> the first `plotly_afterplot` whose data
     differ from before, then the end of the frame that shows it;
   - `static_map`: the server's image of the map (core/static_map.py) painted, from the page's Largest Contentful
-    Paint entry for it (its renderTime: the frame that showed it); `shown`: the map on screen, the earlier of the
-    two (round 6). `painted` stays plotly's interactive map;
+    Paint entry for it (its renderTime: the frame that showed it); `splash`: the first screen in the HTML
+    (web/splash.py) on view with its map (its fade-in ended and its image loaded; on a fast link the page replaces
+    it before); `shown`: the map on screen, the earliest of the three (round 6). `painted` stays plotly's
+    interactive map;
   - `next_frame`: the start of the frame after that one (two requestAnimationFrame), the measure of rounds 1-4.
     It also counts whatever the page runs between the two frames: on a cold level-2 page the trend, ranking and
     texts (~0.5 s, applied after the map) came between, so it put the map ~0.5 s later than the frame that
@@ -56,6 +58,14 @@ INIT_JS = r"""
       el: e.element ? e.element.tagName + '.' + e.element.className : null, size: e.size}); })
       .observe({type: 'largest-contentful-paint', buffered: true});
   } catch (e) { obs.lcpError = String(e); }
+  // the page's first screen (web/splash.py): when its fade-in ended and when its map image loaded; the screen is
+  // on view with its map from the later of the two (Largest Contentful Paint skips elements that start at opacity 0)
+  document.addEventListener('animationend', e => {
+    if (e.target && e.target.classList && e.target.classList.contains('obs-splash')) obs.splashShown = performance.now();
+  }, true);
+  document.addEventListener('load', e => {
+    if (e.target && e.target.classList && e.target.classList.contains('obs-splash-map')) obs.splashImage = performance.now();
+  }, true);
   document.addEventListener('click', () => { if (obs.armed) { obs.t0 = performance.now(); obs.armed = false; } }, true);
   const SIZES = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1, u1c: 1, i8: 8, u8: 8};
   function len(a) {
@@ -282,10 +292,14 @@ def open_view(browser, url: str, timeout_ms: int = 240000, network: dict | None 
     frame = page.evaluate(FRAME_JS, ev)   # after the wait: the long-frame entries have been delivered
     static = page.evaluate("() => { const e = (window.__obs.lcp || []).find(x => x.el === 'IMG.obs-map-static');"
                            " return e ? e.t : null; }")
+    splash = page.evaluate("() => (window.__obs.splashShown && window.__obs.splashImage) ?"
+                           " Math.max(window.__obs.splashShown, window.__obs.splashImage) : null")
     cold = {"afterplot_ms": ev["t"], "painted_ms": frame, "next_frame_ms": ev["painted"],
+            # the first screen's map on view (None: the page was rendered before it faded in)
+            "splash_ms": splash,
             # the server's image of the map painted (None: the page has none); `shown`: the map on screen,
             # whichever came first
-            "static_map_ms": static, "shown_ms": min(frame, static) if static else frame,
+            "static_map_ms": static, "shown_ms": min(x for x in (frame, static, splash) if x),
             "dom_content_loaded_ms": nav.get("dcl"),
             "kb_transferred_to_map": round(nav.get("kb") or 0, 1),
             "areas": ev["n"], "event": ev.get("src"), "errors": errors,

@@ -327,6 +327,7 @@ def browser_summary(res: dict) -> dict:
            # the server's image of the map painted, and the map on screen (the image or plotly's, the earlier)
            "cold_static_map_ms": [med(lv, "static_map_ms") for lv in levels],
            "cold_shown_ms": [med(lv, "shown_ms") for lv in levels],
+           "cold_splash_ms": [med(lv, "splash_ms") for lv in levels],
            "cold_all_shown_ms": {lv: [round(c["shown_ms"], 1) for c in by[lv] if c.get("shown_ms")] for lv in levels},
            "cold_afterplot_ms": [med(lv, "afterplot_ms") for lv in levels],
            # the previous measure (the start of the frame after the one that shows the map): bench/browser.py
@@ -348,6 +349,7 @@ def browser_summary(res: dict) -> dict:
                 "link": sl["link"], "cold_painted_ms": round(sl["cold"]["painted_ms"], 1),
                 "cold_static_map_ms": round(sl["cold"]["static_map_ms"], 1) if sl["cold"].get("static_map_ms")
                 else None,
+                "cold_splash_ms": round(sl["cold"]["splash_ms"], 1) if sl["cold"].get("splash_ms") else None,
                 "cold_next_frame_ms": round(sl["cold"].get("next_frame_ms") or 0, 1),
                 "cold_kb_transferred": sl["cold"].get("kb_transferred_to_map"),
                 "cold_areas": sl["cold"]["areas"],
@@ -568,6 +570,7 @@ def print_browser(r: dict) -> None:
             print(f"{name} level2 over a phone's link (150 ms RTT, 1.6 Mbit/s down): map NOT drawn: {sl['error'][:300]}")
         elif sl:
             print(f"{name} level2 over a phone's link (150 ms RTT, 1.6 Mbit/s down): "
+                  + (f"the first screen with the map {sl['cold_splash_ms']:,.0f} ms, " if sl.get("cold_splash_ms") else "")
                   + (f"the server's image {sl['cold_static_map_ms']:,.0f} ms, " if sl.get("cold_static_map_ms") else "")
                   + f"map drawn (cold) {sl['cold_painted_ms']:,.0f} ms; an offence change redrawn "
                   + (f"{sl['change_painted_ms']:,.0f} ms ({sl['change_down_kb']:.1f} KB)" if sl["change_painted_ms"]

@@ -11,6 +11,8 @@ DEFAULT_LANG = "es"
 
 TEXT: dict[str, dict[str, str]] = {
     "app_title": {"es": "Observatorio de Seguridad Ciudadana", "en": "Citizen Security Observatory"},
+    "splash_loading": {"es": "Cargando el mapa interactivo, las cifras y los filtros…",
+                       "en": "Loading the interactive map, the figures and the filters…"},
     "app_subtitle": {"es": "Centroamérica y República Dominicana", "en": "Central America and the Dominican Republic"},
     "filters": {"es": "Filtros", "en": "Filters"},
     "country": {"es": "País", "en": "Country"},

@@ -438,3 +438,25 @@ def test_static_map_that_fails_to_load_leaves_no_broken_image(page, server_url):
     page.goto(server_url + "/?country=CRI&level=1")
     wait_map(page)
     page.wait_for_function("() => document.querySelector('img.obs-map-static').hidden", timeout=T)
+
+
+def test_first_screen_while_the_scripts_are_held_back(page, server_url):
+    """Until Dash's scripts have run, the page shows the title and the view's map (web/splash.py), faded in after
+    1 s; Dash's first render then replaces it with the page."""
+    held = []
+    page.route("**/dash_renderer*", lambda route: held.append(route))
+    page.goto(server_url + "/?country=CRI&level=1&lang=en", wait_until="commit")
+    page.wait_for_function("() => { const s = document.querySelector('.obs-splash');"
+                           " const i = document.querySelector('.obs-splash-map');"
+                           " return s && i && i.complete && i.naturalWidth > 0"
+                           " && getComputedStyle(s).opacity === '1'; }", timeout=T)
+    assert page.inner_text(".obs-splash-title") == "Citizen Security Observatory"
+    box = page.locator(".obs-splash-map").bounding_box()
+    assert box["width"] > 300 and box["height"] > 100          # a map, not a broken-image icon
+    assert held, "the Dash renderer was not asked for"
+    for route in held:
+        route.continue_()
+    page.unroute("**/dash_renderer*")
+    wait_map(page)
+    assert page.locator(".obs-splash").count() == 0
+    assert not page.errors
