@@ -40,7 +40,7 @@ def plotly_bundle_address() -> str:
 
 def _csp(app: dash.Dash, frame_ancestors: str) -> str:
     try:
-        hashes = " ".join(app.csp_hashes())
+        hashes = " ".join(app.csp_hashes() + [splash.csp_hash()])   # the first screen's script (web/splash.py)
     except Exception:  # pragma: no cover - older dash
         hashes = "'unsafe-inline'"
     return "; ".join([

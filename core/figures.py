@@ -36,6 +36,8 @@ YLORRD = {
 SERIES_COLORS = ["#b2182b", "#2166ac", "#4d4d4d"]   # place, country, region (also dashed/dotted: not colour alone)
 SERIES_DASH = ["solid", "dash", "dot"]
 SMALL_LINE = ("#08306b", 2.2)   # outline of units whose rate rests on fewer than 20 events (issue 5)
+BORDER_LINE = (BORDER_COLOR, 1.6)     # the country borders over the map
+SELECTED_LINE = ("#111111", 3.0)      # the selected place's outline
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -269,12 +271,12 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
         "type": "choropleth", "name": "borders", "geojson": border_url, "featureidkey": "id",
         "locations": land_ids if border_url == land_url else [], "z": zeros if border_url == land_url else [],
         "colorscale": _fill("rgba(0,0,0,0)"), "showscale": False, "hoverinfo": "skip",
-        "marker": {"line": {"width": 1.6, "color": BORDER_COLOR}}}
+        "marker": {"line": {"width": BORDER_LINE[1], "color": BORDER_LINE[0]}}}
     data[TRACE["selected"]] = {
         "type": "choropleth", "name": "selected", "geojson": geo_url, "featureidkey": "id",
         "locations": payload["selected"], "z": [0] * len(payload["selected"]),
         "colorscale": _fill("rgba(0,0,0,0)"), "showscale": False,
-        "marker": {"line": {"width": 3, "color": "#111111"}}, "hoverinfo": "skip"}
+        "marker": {"line": {"width": SELECTED_LINE[1], "color": SELECTED_LINE[0]}}, "hoverinfo": "skip"}
     view = payload["view"]
     layout = {
         # no base map at all (world topojson: an empty one, assets/00_plotly.js): nothing is fetched from a CDN

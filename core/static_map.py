@@ -26,15 +26,13 @@ import numpy as np
 import orjson
 
 from core import query
-from core.figures import BORDER_COLOR, LAND_COLOR, NO_DATA_COLOR, nodata_line_width
+from core.figures import BORDER_LINE, LAND_COLOR, NO_DATA_COLOR, SELECTED_LINE, nodata_line_width
 
 CLIP_PAD = 1e-3   # plotly.js geo constants.clipPad: the range box is drawn this many degrees inside the ranges
 # coordinates are written as whole numbers of 1/units degree: 0.005 degrees for the region (~0.25 px on a
 # presenter's screen, the region being ~24 degrees across), 0.00025 degrees (~28 m) for a country or a place
 REGION_UNITS = 200.0
 COUNTRY_UNITS = 4000.0
-SELECTED_COLOR, SELECTED_WIDTH = "#111111", 3.0   # as figures.map_figure's "selected" trace
-BORDER_WIDTH = 1.6
 
 
 def units_for(scope: str) -> float:
@@ -124,7 +122,8 @@ def frame_box(view: dict, units: float) -> tuple[tuple[float, float, float, floa
 
 
 def _num(x: float) -> str:
-    return f"{x:.6g}" if abs(x) < 1 else f"{round(x, 2):g}"
+    """A coordinate of the viewBox or the clip, to 1/1000 of a unit (0.05 px at most), without trailing zeros."""
+    return f"{x:.3f}".rstrip("0").rstrip(".")
 
 
 def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str], units: float,
@@ -162,8 +161,8 @@ def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str
                 + "</g>")
     css = ["path,use{vector-effect:non-scaling-stroke;fill-rule:evenodd;stroke-linejoin:miter}",
            f".land use{{fill:{LAND_COLOR};stroke:none}}",
-           f".borders use{{fill:none;stroke:{BORDER_COLOR};stroke-width:{BORDER_WIDTH}px}}",
-           f".sel path{{fill:none;stroke:{SELECTED_COLOR};stroke-width:{SELECTED_WIDTH}px}}"]
+           f".borders use{{fill:none;stroke:{BORDER_LINE[0]};stroke-width:{BORDER_LINE[1]:g}px}}",
+           f".sel path{{fill:none;stroke:{SELECTED_LINE[0]};stroke-width:{SELECTED_LINE[1]:g}px}}"]
     for (fill, stroke, width), name in styles.items():
         css.append(f".{name}{{fill:{fill};" + (f"stroke:{stroke};stroke-width:{width}px}}" if width else
                                                "stroke:none}"))

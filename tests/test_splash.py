@@ -29,7 +29,18 @@ def test_another_dash_keeps_its_page_and_says_so(caplog, monkeypatch):
 def test_splash_html_escapes_what_it_writes():
     h = splash.splash_html('A <b>"t"</b>', '/map.svg?a=1&b="2"', "n<", "en")
     assert '<div class="obs-splash-title">A &lt;b&gt;&quot;t&quot;&lt;/b&gt;</div>' in h
-    assert 'src="/map.svg?a=1&amp;b=&quot;2&quot;"' in h and "n&lt;" in h and 'lang="en"' in h
+    assert 'data-map="/map.svg?a=1&amp;b=&quot;2&quot;"' in h and "n&lt;" in h and 'lang="en"' in h
+    # no image in the HTML itself (the browser would parse the SVG while the scripts run): the script adds it
+    assert "<img" not in h and f"<script>{splash.SCRIPT}</script>" in h
+
+
+def test_the_script_is_allowed_by_its_hash(client):
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha256(splash.SCRIPT.encode()).digest()).decode()
+    csp = client.get("/?country=CRI&level=1").headers["Content-Security-Policy"]
+    assert f"'sha256-{digest}'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +58,7 @@ def test_main_page_opens_on_the_title_and_the_map_it_preloads(client, ds):
     r = client.get("/?country=CRI&level=1&lang=en")
     page = r.get_data(as_text=True)
     image = static_map_for(ds, "country=CRI&level=1&lang=en")
-    assert f'<img class="obs-splash-map" src="{html.escape(image)}" alt="">' in page   # the preloaded address
+    assert f'data-map="{html.escape(image)}"' in page   # the preloaded address
     assert "<div class=\"obs-splash-title\">Citizen Security Observatory</div>" in page
     assert "_dash-loading" not in page
     es = client.get("/?country=CRI&level=1").get_data(as_text=True)

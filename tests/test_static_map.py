@@ -9,7 +9,7 @@ import pytest
 
 from core import query, static_map, view
 from core.controller import sync
-from core.figures import BORDER_COLOR, LAND_COLOR, NO_DATA_COLOR
+from core.figures import BORDER_LINE, LAND_COLOR, NO_DATA_COLOR
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -99,7 +99,7 @@ def test_svg_draws_every_trace_of_the_interactive_map(ds, search):
     defs = {p.get("id"): p.get("d") for p in root.find(SVG + "defs").findall(SVG + "path")}
     assert sorted(defs.values()) == sorted(land[u] for u in payload["land_ids"])
     assert len(land_g) == len(borders_g) == len(defs)
-    assert styles[".land use"]["fill"] == LAND_COLOR and styles[".borders use"]["stroke"] == BORDER_COLOR
+    assert styles[".land use"]["fill"] == LAND_COLOR and styles[".borders use"]["stroke"] == BORDER_LINE[0]
     assert "".join(p.get("d") for p in sel_g) == "".join(paths[u] for u in payload["selected"])
     assert ("unit=" in search) == bool(payload["selected"])
 
