@@ -21,3 +21,14 @@ def fixture_dir(tmp_path_factory) -> Path:
 def ds(fixture_dir):
     from core import query
     return query.get_dataset(fixture_dir)
+
+
+@pytest.fixture(scope="module")
+def app_client(fixture_dir):
+    """The app on the fixture data (no Redis, debug off, framed by itself only), through Flask's test client."""
+    import app as app_module
+    from settings import Settings
+
+    s = Settings(data_dir=fixture_dir, debug=False, redis_url=None, frame_ancestors="'self'",
+                 cache_timeout=60, host="127.0.0.1", port=0)
+    return app_module.create_app(s).server.test_client()

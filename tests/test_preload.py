@@ -45,12 +45,8 @@ def test_static_map_hint_is_the_address_the_page_shows(ds):
 
 
 @pytest.fixture(scope="module")
-def client(fixture_dir):
-    import app as app_module
-    from settings import Settings
-    s = Settings(data_dir=fixture_dir, debug=False, redis_url=None, frame_ancestors="'self'",
-                 cache_timeout=60, host="127.0.0.1", port=0)
-    return app_module.create_app(s).server.test_client()
+def client(app_client):
+    return app_client
 
 
 def test_page_carries_the_hints_and_other_routes_do_not(client, ds):

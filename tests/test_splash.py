@@ -44,12 +44,8 @@ def test_the_script_is_allowed_by_its_hash(client):
 
 
 @pytest.fixture(scope="module")
-def client(fixture_dir):
-    import app as app_module
-    from settings import Settings
-    s = Settings(data_dir=fixture_dir, debug=False, redis_url=None, frame_ancestors="'self'",
-                 cache_timeout=60, host="127.0.0.1", port=0)
-    return app_module.create_app(s).server.test_client()
+def client(app_client):
+    return app_client
 
 
 def test_main_page_opens_on_the_title_and_the_map_it_preloads(client, ds):

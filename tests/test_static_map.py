@@ -104,13 +104,8 @@ def test_svg_draws_every_trace_of_the_interactive_map(ds, search):
     assert ("unit=" in search) == bool(payload["selected"])
 
 
-def test_route_answers_any_query_with_a_map(fixture_dir, ds):
-    import app as app_module
-    from settings import Settings
-
-    s = Settings(data_dir=fixture_dir, debug=False, redis_url=None, frame_ancestors="'self'", cache_timeout=60,
-                 host="127.0.0.1", port=0)
-    client = app_module.create_app(s).server.test_client()
+def test_route_answers_any_query_with_a_map(app_client, ds):
+    client = app_client
     r = client.get("/map.svg?country=CRI&level=1&year=2023")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
     assert "max-age=86400" in r.headers["Cache-Control"]
