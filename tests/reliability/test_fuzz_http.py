@@ -1,5 +1,5 @@
 """Fuzzed HTTP input (hypothesis, Flask test client): the page, the view-state parser, the CSV download, the
-GeoJSON route and arbitrary paths. Never a 500; a hostile value falls back to the default with a note or gets a 4xx
+static map image, the GeoJSON route and arbitrary paths. Never a 500; a hostile value falls back to the default with a note or gets a 4xx
 with a message; nothing generated is reflected unescaped."""
 from __future__ import annotations
 
@@ -94,6 +94,22 @@ def test_download_csv(client, qs) -> None:
     disp = r.headers["Content-Disposition"]
     assert disp.startswith('attachment; filename="') and "\n" not in disp and "<" not in disp
     assert "/" not in disp.split("filename=")[1] and ".." not in disp
+
+
+@fuzz(300)
+@given(query_strings)
+def test_static_map_image(client, qs) -> None:
+    """/map.svg with any query string: the map of the view the page would show for it, well-formed SVG, nothing
+    generated echoed."""
+    import xml.etree.ElementTree as ET
+
+    fuzz_count("/map.svg")
+    r = client.get("/map.svg?" + qs)
+    assert r.status_code == 200, r.status_code
+    assert r.mimetype == "image/svg+xml"
+    text = r.data.decode("utf-8")
+    assert ET.fromstring(text).tag == "{http://www.w3.org/2000/svg}svg"
+    assert_no_raw_markup(text, HOSTILE)
 
 
 @fuzz(2000)
