@@ -10,20 +10,19 @@ from pathlib import Path
 
 import dash
 import orjson
-from flask import Response, request
+from flask import Response, g, request
 
 import api
 import callbacks  # noqa: F401  (registers the callbacks)
 from core import query, view
 from core.cache import cache_get, cache_set, init_cache
-from core.cache import memo as cache_memo
 from core.controller import sync
 from core.i18n import t
 from core.download import filename, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
 from web import fast_json, methodology, page_scripts, splash
-from web.preload import geo_urls_for, link_header, static_map_for
+from web.preload import PageHints, link_header, page_hints
 from web.response_cache import ResponseCache, StaticCache
 
 log = logging.getLogger("observatorio")
@@ -144,16 +143,22 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     init_cache(server, settings.redis_url, settings.cache_timeout)
     page_scripts.install(app)   # the page without @babel/polyfill, only its regenerator runtime (web/page_scripts.py)
 
+    def hints() -> PageHints:
+        """The first view of the main page being served, read from its URL once per request (web/preload.py):
+        its first screen and its preload hints both ask."""
+        if "obs_page_hints" not in g:
+            g.obs_page_hints = page_hints(query.get_dataset(settings.data_dir),
+                                          request.query_string.decode("latin-1"))
+        return g.obs_page_hints
+
     def first_screen() -> str | None:
         """The main page's first screen while its scripts arrive: the title and the view's map (web/splash.py)."""
         if request.path != "/":
             return None
-        ds, search = query.get_dataset(settings.data_dir), request.query_string.decode("latin-1")
-        image = static_map_for(ds, search)
-        if image is None:   # the presenter page, an embed
+        h = hints()
+        if h.image is None:   # the presenter page, an embed
             return None
-        lang = sync(ds, None, "?" + search if search else "").state.lang
-        return splash.splash_html(t("app_title", lang), image, t("splash_loading", lang), lang)
+        return splash.splash_html(t("app_title", h.lang), h.image, t("splash_loading", h.lang), h.lang)
 
     splash.install(app, first_screen)
     fast_json.install()   # callback answers encoded without plotly's walk over every element (same bytes)
@@ -199,8 +204,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         image = None
         if request.path == "/":
             try:
-                ds, search = query.get_dataset(settings.data_dir), request.query_string.decode("latin-1")
-                geo, image = geo_urls_for(ds, search), static_map_for(ds, search)
+                geo, image = hints().geo, hints().image
             except Exception as exc:   # a hint is never worth an error page
                 log.warning("no GeoJSON preload for %r: %s", request.query_string[:200], exc)
         resp.headers["Link"] = link_header(app.config.requests_pathname_prefix, bundle, geo, image)
@@ -280,10 +284,9 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         except query.DataError as exc:
             return Response(f"data not available: {exc}", status=503, mimetype="text/plain")
         state = sync(ds, None, request.query_string.decode("utf-8", errors="replace")).state
-        payload = cache_memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
-        # the page's address names the data version: kept a day; any other address may change with the data
+                # the page's address names the data version: kept a day; any other address may change with the data
         versioned = request.args.get("v") == view.geo_token(ds)
-        return Response(view.static_map_svg(ds, state, payload), mimetype="image/svg+xml",
+        return Response(view.static_map_svg(ds, state, view.map_piece(ds, state)), mimetype="image/svg+xml",
                         headers={"Cache-Control": "public, max-age=86400" if versioned else "no-cache"})
 
     @server.route("/download/view.csv")

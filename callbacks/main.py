@@ -77,7 +77,7 @@ def update_map(store, meta):
     if state is None:
         return no_update, no_update, no_update, no_update
     ds = _ds()
-    payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
+    payload = view.map_piece(ds, state)
     missing = ids_digest(payload["missing"])   # the grey areas the browser will have
     new_meta = {"geo_key": payload["geo_key"], "focus": payload["focus"], "view": payload["view"],
                 "missing": missing}

@@ -149,7 +149,7 @@ def main_extras(store):
     ds = _ds()
     sen = memo("sentence", view.key(ds, state), lambda: sentences.headline_sentence(ds, state))
     hl = memo("headline", view.key(ds, state), lambda: view.headline_view(ds, state))
-    payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
+    payload = view.map_piece(ds, state)
     sentence = [html.Span(sen["main"])] + [html.Span(" " + cv, className="obs-caveat") for cv in sen["caveats"]]
     present_href = "/?" + to_query(state) + "&view=present"
     target = replace(state, events=0 if state.events else 1)

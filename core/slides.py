@@ -53,7 +53,7 @@ def slide_content(ds, state: ViewState) -> dict:
     lang = state.lang
     hl = memo("headline", view.key(ds, state), lambda: view.headline_view(ds, state))
     sen = memo("sentence", view.key(ds, state), lambda: sentences.headline_sentence(ds, state))
-    payload = memo("map", view.key(ds, state), lambda: view.map_view(ds, state))
+    payload = view.map_piece(ds, state)
     fig = figures.map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
                              land_url=payload["land_url"], lang=lang, separators=payload["separators"],
                              uirevision=payload["geo_key"] + "|" + payload["focus"])

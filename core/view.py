@@ -462,6 +462,14 @@ def _value_label(ds: query.Dataset, param: str, value: str, lang: str) -> str:
     return value
 
 
+def map_piece(ds: query.Dataset, state: ViewState) -> dict:
+    """`map_view` as the memoised piece "map" of the view (core.cache: shared through Redis when set), the one
+    way the map panel, the presenter, the slides and the static image ask for it."""
+    from core.cache import memo
+
+    return memo("map", key(ds, state), lambda: map_view(ds, state))
+
+
 # ---------------------------------------------------------------------------------------------------
 def static_map_url(ds: query.Dataset, state: ViewState) -> str:
     """Where the page finds the static image of this view's map (`/map.svg`, core/static_map.py). The address

@@ -4,21 +4,22 @@ import pytest
 from core import query
 from core.controller import sync
 from core.view import geo_url, static_map_url
-from web.preload import geo_urls_for, link_header, static_map_for
+from web.preload import link_header, page_hints
 
 
 def test_geo_urls_follow_the_view_of_the_url(ds):
     level2 = geo_url(ds, 2, "CRI")
     land = geo_url(ds, 0, query.REGION)
-    assert geo_urls_for(ds, "country=CRI&level=2&year=2023") == [level2, land]
+    assert page_hints(ds, "country=CRI&level=2&year=2023").geo == [level2, land]
     assert level2.startswith("/geo/level-2.json?country=CRI&v=")
     # the region at level 0: the areas are the land itself, asked once
-    assert geo_urls_for(ds, "level=0") == [land]
+    assert page_hints(ds, "level=0").geo == [land]
     # a hostile or unknown value is reconciled as the page will do it: still a real address
-    assert geo_urls_for(ds, "level=%00%ff&country=<script>") == [land]
+    assert page_hints(ds, "level=%00%ff&country=<script>").geo == [land]
     # the presenter and a trend embed draw none of the main map's GeoJSON
-    assert geo_urls_for(ds, "view=present") == []
-    assert geo_urls_for(ds, "country=CRI&embed=1&chart=trend") == []
+    assert page_hints(ds, "view=present").geo == []
+    assert page_hints(ds, "country=CRI&embed=1&chart=trend").geo == []
+    assert page_hints(ds, "country=CRI&level=1&embed=1&chart=map").geo[0] == geo_url(ds, 1, "CRI")   # its map
 
 
 def test_link_header_shape():
@@ -34,14 +35,15 @@ def test_static_map_hint_is_the_address_the_page_shows(ds):
     """The preloaded image is only used if the page asks for the very same address (render_page builds it from
     the same reconciled view)."""
     search = "country=CRI&level=1&year=2023"
-    assert static_map_for(ds, search) == static_map_url(ds, sync(ds, None, "?" + search).state)
-    assert static_map_for(ds, search).startswith("/map.svg?country=CRI&level=1&")
+    assert page_hints(ds, search).image == static_map_url(ds, sync(ds, None, "?" + search).state)
+    assert page_hints(ds, search).image.startswith("/map.svg?country=CRI&level=1&")
     # hostile values are reconciled as the page does: a real view's address, nothing of the input echoed
-    hostile = static_map_for(ds, "level=%00%ff&country=<script>")
+    hostile = page_hints(ds, "level=%00%ff&country=<script>").image
     assert hostile.startswith("/map.svg?country=region&level=0&") and "<" not in hostile
     # the presenter page and embeds draw no static map
-    assert static_map_for(ds, "view=present") is None
-    assert static_map_for(ds, "country=CRI&embed=1&chart=map") is None
+    assert page_hints(ds, "view=present").image is None
+    assert page_hints(ds, "country=CRI&embed=1&chart=map").image is None
+    assert page_hints(ds, "country=CRI&lang=en").lang == "en" and page_hints(ds, "lang=xx").lang == "es"
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def test_page_carries_the_hints_and_other_routes_do_not(client, ds):
     import app as app_module
     bundle = f"</assets/{app_module.plotly_bundle_address()}>; rel=preload; as=script"
     r = client.get("/?country=CRI&level=1")
-    image = static_map_for(ds, "country=CRI&level=1")
+    image = page_hints(ds, "country=CRI&level=1").image
     assert r.status_code == 200 and r.headers["Link"].startswith(f"<{image}>; rel=preload; as=image, {bundle}")
     assert f"<{geo_url(ds, 1, 'CRI')}>; rel=preload; as=fetch; crossorigin" in r.headers["Link"]
     # every address in the hint answers 200

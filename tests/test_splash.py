@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from web import splash
-from web.preload import static_map_for
+from web.preload import page_hints
 
 LOADING = '\n<div id="react-entry-point">\n    <div class="_dash-loading">\n        Loading...\n    </div>\n</div>\n'
 
@@ -53,7 +53,7 @@ def test_main_page_opens_on_the_title_and_the_map_it_preloads(client, ds):
 
     r = client.get("/?country=CRI&level=1&lang=en")
     page = r.get_data(as_text=True)
-    image = static_map_for(ds, "country=CRI&level=1&lang=en")
+    image = page_hints(ds, "country=CRI&level=1&lang=en").image
     assert f'data-map="{html.escape(image)}"' in page   # the preloaded address
     assert "<div class=\"obs-splash-title\">Citizen Security Observatory</div>" in page
     assert "_dash-loading" not in page

@@ -7,6 +7,7 @@ compressed) then take longer than the rest of the page. With the hints they star
 the figure uses them from the HTTP cache. The view is read from the URL as the page itself will read it."""
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import parse_qs
 
 from core import query
@@ -15,25 +16,30 @@ from core.view import geo_url, static_map_url
 from core.viewstate import REGION, parse_present
 
 
-def geo_urls_for(ds: query.Dataset, search: str) -> list[str]:
-    """The GeoJSON addresses the map of the page at `/?<search>` draws first: the level's areas, then the land
-    of the region (the presenter page and a trend embed draw none of the main map's)."""
+class PageHints(NamedTuple):
+    """What the page at `/?<search>` draws first: the GeoJSON addresses of its map (the level's areas, then the
+    land of the region), the address of its map's static image (None: a page without it), and its language."""
+    geo: list[str]
+    image: str | None
+    lang: str
+
+
+def page_hints(ds: query.Dataset, search: str) -> PageHints:
+    """The page's first view read from the URL once, as the page itself will read it (hostile values fall back).
+    The presenter page draws none of the main map's GeoJSON and no image; an embed has no image, a trend embed
+    no map."""
     args = parse_qs(search or "")
-    if parse_present(search or "")[0].present or (args.get("embed") == ["1"] and args.get("chart") == ["trend"]):
-        return []
+    present = parse_present(search or "")[0].present
+    embed = args.get("embed") == ["1"]
     state = sync(ds, None, "?" + search if search else "").state
-    urls = [geo_url(ds, state.level, query.geo_scope(state.level, state.country))]
-    land = geo_url(ds, 0, REGION)
-    return urls + ([land] if land not in urls else [])
-
-
-def static_map_for(ds: query.Dataset, search: str) -> str | None:
-    """The address of the static map image the main page at `/?<search>` shows first (None: a page without it,
-    the presenter's or an embed)."""
-    args = parse_qs(search or "")
-    if parse_present(search or "")[0].present or args.get("embed") == ["1"]:
-        return None
-    return static_map_url(ds, sync(ds, None, "?" + search if search else "").state)
+    if present or (embed and args.get("chart") == ["trend"]):
+        geo: list[str] = []
+    else:
+        geo = [geo_url(ds, state.level, query.geo_scope(state.level, state.country))]
+        land = geo_url(ds, 0, REGION)
+        geo += [land] if land not in geo else []
+    image = None if present or embed else static_map_url(ds, state)
+    return PageHints(geo, image, state.lang)
 
 
 def link_header(prefix: str, bundle: str, geo: list[str], image: str | None = None) -> str:
