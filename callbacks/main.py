@@ -54,19 +54,25 @@ def render_page(_pathname, search):
     if presenter is not None:
         return presenter
     res = controller.sync(ds, None, search or "")
-    return page(res.state.lang, res.options, res.values, ds.version, static_map=view.static_map_url(ds, res.state))
+    return page(res.state.lang, res.options, res.values, ds.version, static_map=view.static_map_url(ds, res.state),
+                options_shown=controller.options_digest(res.options))
 
 
 # ---- URL <-> controls <-> view state ---------------------------------------------------------------
-def sync_view(search, country, level, offense, year, sex, age, measure, click):
+def sync_view(search, country, level, offense, year, sex, age, measure, click, options_shown=None):
+    """(URL, the 7 control values, their 7 options, the options' digest, the view store). A control's options
+    that the browser already shows (`options_shown`, the page's digest store) are not sent again."""
     ds = _ds()
     trigger = TRIGGERS.get(ctx.triggered_id) if isinstance(ctx.triggered_id, str) else None
     values = dict(zip(CONTROL_IDS, (country, level, offense, year, sex, age, measure)))
     res = controller.sync(ds, trigger, search if isinstance(search, str) else "", values, click)
+    send, digest = controller.options_to_send(res.options, options_shown)
+    changed = any(o is not None for o in send.values())
     return (
         res.search if res.search is not None else no_update,
         *[res.values[k] for k in CONTROL_IDS],
-        *[res.options[k] for k in CONTROL_IDS],
+        *[send[k] if send[k] is not None else no_update for k in CONTROL_IDS],
+        digest if changed else no_update,
         res.store(),
     )
 
@@ -275,6 +281,7 @@ def _run(panels, store, search, meta) -> list:
     Output(ids.URL, "search"),
     *[Output(cid, "value") for cid in CONTROL_IDS.values()],
     *[Output(cid, "options") for cid in CONTROL_IDS.values()],
+    Output(ids.OPTIONS_SHOWN, "data"),
     Output(ids.VIEW, "data"),
     *[o for outs, _ in PANELS for o in outs],
     Output(ids.PANELS, "data"),
@@ -282,12 +289,13 @@ def _run(panels, store, search, meta) -> list:
     *[Input(cid, "value") for cid in CONTROL_IDS.values()],
     Input(ids.MAP, "clickData"),
     State(ids.MAP_META, "data"),
+    State(ids.OPTIONS_SHOWN, "data"),
     prevent_initial_call="initial_duplicate",   # it still runs when the page is rendered (the slider shares outputs)
 )
-def update_view(search, country, level, offense, year, sex, age, measure, click, meta):
+def update_view(search, country, level, offense, year, sex, age, measure, click, meta, options_shown=None):
     """The whole main page for the URL / controls / click: sync_view's outputs, the map's and the slider's, then
     the list of the other panels' values (in AFTER_MAP_OUTPUTS order) for the browser to apply after the map."""
-    head = sync_view(search, country, level, offense, year, sex, age, measure, click)
+    head = sync_view(search, country, level, offense, year, sex, age, measure, click, options_shown)
     store = head[-1]
     new_search = head[0] if isinstance(head[0], str) else (search if isinstance(search, str) else "")
     with view.one_view():   # the map payload, trend and headline are computed once for all the panels

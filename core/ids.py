@@ -5,6 +5,7 @@ SHELL_URL = "url-shell"     # only to render the page once per load (language)
 PAGE = "page-root"
 VIEW = "view-store"          # validated view state + notes (small)
 MAP_META = "map-meta"        # what the map currently holds (geo key, focus), to choose full figure vs Patch
+OPTIONS_SHOWN = "options-shown"  # a digest of each control's options as the browser has them (sent only when changed)
 PANELS = "panels-store"      # the panels beside the map, applied in the browser after the map is drawn
 
 COUNTRY = "ctl-country"

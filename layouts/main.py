@@ -57,9 +57,11 @@ def filters(lang: str, opts: dict, values: dict) -> list:
     ]
 
 
-def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str | None = None) -> html.Div:
+def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str | None = None,
+         options_shown: dict | None = None) -> html.Div:
     """The whole page for one language. `opts`/`values`: control options and initial values; `static_map`: the
-    address of the first view's map as an image, shown until the interactive map is drawn over it."""
+    address of the first view's map as an image, shown until the interactive map is drawn over it;
+    `options_shown`: the digest of `opts` (kept in the page, so a view sends only options that changed)."""
     return html.Div(className="obs-page", lang=lang, children=[
         dcc.Location(id=ids.URL, refresh=False),
         html.A(t("skip_to_map", lang), href="#obs-main", className="visually-hidden-focusable obs-skip"),
@@ -152,6 +154,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str 
         partb.embed_modal(lang),
         dcc.Store(id=ids.VIEW),
         dcc.Store(id=ids.MAP_META),
+        dcc.Store(id=ids.OPTIONS_SHOWN, data=options_shown),
         dcc.Store(id=ids.PANELS),
         dcc.Store(id="page-lang", data=lang),
         html.Span(app_version, id="app-version", hidden=True),

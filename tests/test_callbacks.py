@@ -43,6 +43,39 @@ def test_sync_control_change_writes_url(cb):
     assert {o["value"]: o["disabled"] for o in year_opts}[2019] is True
 
 
+def test_options_sent_only_when_the_browser_does_not_show_them(cb):
+    """The page keeps a digest of each control's options; a view sends a control's options only when they differ
+    from what the browser shows (they were ~1.2 KB gzipped of every filter change, almost always unchanged)."""
+    from core import controller
+
+    first = _sync(cb, "?country=CRI&level=1&year=2023")
+    opts, digest = first[8:15], first[15]
+    assert all(isinstance(o, list) and o for o in opts)          # nothing shown yet: every control's options
+    assert set(digest) == set(cb.CONTROL_IDS) and all(len(d) == 12 for d in digest.values())
+    assert digest == controller.options_digest(dict(zip(cb.CONTROL_IDS, opts)))
+    # the same view with those options shown: no options, no new digest; the values are still sent
+    _trigger(f"{ids.URL}.search")
+    again = cb.sync_view("?country=CRI&level=1&year=2023", None, None, None, None, None, None, None, None, digest)
+    assert again[1:8] == first[1:8]
+    assert all(o is no_update for o in again[8:16])
+    # an offence change that disables years: only the controls whose options differ are sent
+    _trigger(f"{ids.OFFENSE}.value")
+    theft = cb.sync_view("?country=CRI&level=1&year=2023", "CRI", 1, "theft", 2023, "total", "total", "rate", None,
+                         digest)
+    sent = {k: o for k, o in zip(cb.CONTROL_IDS, theft[8:15]) if o is not no_update}
+    assert "year" in sent and {o["value"]: o["disabled"] for o in sent["year"]}[2019] is True
+    before = dict(zip(cb.CONTROL_IDS, opts))
+    after = controller.sync(query.get_dataset(), None, "?country=CRI&level=1&offense=theft&year=2023").options
+    assert set(sent) == {c for c in cb.CONTROL_IDS if after[c] != before[c]} and "measure" not in sent
+    assert sent == {c: after[c] for c in sent}
+    assert {c for c in digest if theft[15][c] != digest[c]} == set(sent)
+    # what a browser sends back is not trusted: anything but the digest dict gets every control's options
+    for junk in (None, "x", [1], {"year": 5}, {"country": None}):
+        out = cb.sync_view("?country=CRI&level=1&year=2023", None, None, None, None, None, None, None, None, junk)
+        assert sum(o is not no_update for o in out[8:15]) >= (7 if not isinstance(junk, dict) else 6)
+        assert out[15] == digest
+
+
 def test_sync_map_click_drills_down(cb):
     _trigger(f"{ids.MAP}.clickData")
     out = cb.sync_view("?year=2022", None, None, None, None, None, None, None, {"points": [{"location": "CRI"}]})
@@ -102,7 +135,7 @@ def test_one_callback_per_filter_change(cb, fixture_dir):
     _trigger(f"{ids.YEAR}.value")
     out = cb.update_view("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en", "CRI", 1, "homicide", 2022,
                          "total", "total", "rate", None, None)
-    n_head = 1 + 7 + 7 + 1
+    n_head = 1 + 7 + 7 + 1 + 1   # URL, values, options, the options' digest, the view store
     # the map and the slider as outputs, then one list: the other panels' values, applied after the map
     assert len(out) == n_head + sum(len(outs) for outs, _ in cb.PANELS) + 1
     assert out[0].startswith("?country=CRI&level=1") and "year=2022" in out[0]

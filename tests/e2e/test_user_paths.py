@@ -165,6 +165,73 @@ def test_download_csv_matches_parquet(page, server_url, fixture_dir):
         assert float(r["value"]) == pytest.approx(float(c) / float(p) * 1e5, abs=1e-4)
 
 
+def choose(page, cid: str, value: str) -> None:
+    """Pick `value` in the dropdown `cid` as a user does (open it, click the option)."""
+    page.click(f"#{cid}")
+    page.locator(".dash-dropdown-content [role=option]").first.wait_for(state="visible", timeout=T)
+    page.locator(".dash-dropdown-content [role=option]", has=page.locator(f"input[value='{value}']")).click()
+
+
+def test_control_options_follow_the_view_sent_only_when_changed(page, server_url, fixture_dir):
+    """A control's options travel only when they differ from what the page shows (callbacks.main.sync_view):
+    a change that keeps them sends none and the dropdowns keep theirs; an offence without 2019 figures sends the
+    controls whose options differ, and the year dropdown then offers 2019 disabled."""
+    import json
+
+    from core import controller, query
+
+    answers: list[dict] = []
+
+    def keep(resp):
+        if "_dash-update-component" in resp.url and resp.status == 200:
+            body = json.loads(resp.text())
+            if "ctl-year" in body.get("response", {}):
+                answers.append(body["response"])
+
+    def next_answer(n):   # the answer's body is read in the test process: wait for it to arrive
+        for _ in range(100):
+            if len(answers) > n:
+                return answers[n]
+            page.wait_for_timeout(100)
+        raise AssertionError("no view answer")
+
+    def shown_options(cid):
+        page.click(f"#{cid}")
+        page.locator(".dash-dropdown-content [role=option]").first.wait_for(state="visible", timeout=T)
+        got = page.evaluate("""() => [...document.querySelectorAll('.dash-dropdown-content [role=option]')].map(o => {
+            const i = o.querySelector('input'); return [i.value, i.disabled]; })""")
+        page.keyboard.press("Escape")
+        return dict(got)
+
+    query.set_default_data_dir(fixture_dir)
+    ds = query.get_dataset()
+
+    def options_of_page():   # what the controller gives for the page's URL: the reference
+        return controller.sync(ds, None, urlparse(page.url).query and "?" + urlparse(page.url).query).options
+
+    page.on("response", keep)
+    page.goto(server_url + "/?country=CRI&level=1&year=2023&lang=es")
+    wait_map(page, 2)
+    first = next_answer(0)
+    assert not any("options" in props for props in first.values())   # the page rendered them: none again
+    before = options_of_page()
+    choose(page, "ctl-year", "2022")
+    page.wait_for_function("() => location.search.includes('year=2022')", timeout=T)
+    ans = next_answer(1)
+    assert options_of_page() == before                                # the same options...
+    assert not any("options" in props for props in ans.values())     # ...so none sent
+    assert shown_options("ctl-year") == {str(o["value"]): bool(o.get("disabled")) for o in before["year"]}
+    choose(page, "ctl-offense", "theft")
+    page.wait_for_function("() => location.search.includes('offense=theft')", timeout=T)
+    ans = next_answer(2)
+    after = options_of_page()
+    sent = {c: props["options"] for c, props in ans.items() if "options" in props}
+    assert sent == {f"ctl-{c}": after[c] for c in after if after[c] != before[c]} and "ctl-year" in sent
+    year = shown_options("ctl-year")
+    assert year["2019"] is True and year == {str(o["value"]): bool(o.get("disabled")) for o in after["year"]}
+    assert not page.errors
+
+
 def test_phone_drawer(browser, server_url):
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     pg = ctx.new_page()
