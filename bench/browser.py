@@ -353,8 +353,24 @@ def change_and_time(page, rec: Recorder, control_id: str, kind: str, index: int 
                             for p in posts]}
 
 
+def _component_props(value, props: dict) -> None:
+    """The props of every component with an id inside a rendered layout (the page callback's answer): the
+    controls' options and values and the stores' data arrive there, and a view then sends only what changed."""
+    if isinstance(value, list):
+        for v in value:
+            _component_props(v, props)
+    elif isinstance(value, dict) and isinstance(value.get("props"), dict) and "type" in value:
+        pr = value["props"]
+        if isinstance(pr.get("id"), str):
+            for prop, v in pr.items():
+                if prop not in ("id", "children"):
+                    props[(pr["id"], prop)] = v
+        _component_props(pr.get("children"), props)
+
+
 def templates_of(rec: Recorder) -> tuple[dict, dict]:
-    """Templates (output -> last captured body) and the props the responses set, from a recorded session."""
+    """Templates (output -> last captured body) and the props the responses set (including those of the
+    components a response renders), from a recorded session."""
     templates: dict[str, dict] = {}
     props: dict[tuple[str, str], object] = {}
     for p in rec.posts:
@@ -369,4 +385,6 @@ def templates_of(rec: Recorder) -> tuple[dict, dict]:
             for prop, value in pr.items():
                 if not (isinstance(value, dict) and "__dash_patch_update" in value):
                     props[(cid, prop)] = value
+                    if prop == "children":
+                        _component_props(value, props)
     return templates, props

@@ -51,22 +51,25 @@ def control_options(ds: query.Dataset, state: ViewState) -> dict[str, list[dict]
     return out
 
 
-def options_digest(opts: dict[str, list[dict]]) -> dict[str, str]:
-    """A short digest of each control's options ({control: 12 hex}). The page keeps the digest of what its
-    controls show; a view whose options are the same sends none (they were ~1.2 KB gzipped of every change)."""
+def options_digest(opts: dict[str, list[dict]]) -> str:
+    """A short digest of each control's options, in `CONTROLS` order: 8 hex each, joined by '.'. The page keeps
+    the digest of what its controls show (it goes up with every change, so it is kept small); a view whose
+    options are the same sends none (they were ~1.2 KB gzipped of every change)."""
     import hashlib
 
     import orjson
 
-    return {c: hashlib.sha1(orjson.dumps(o, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12] for c, o in opts.items()}
+    return ".".join(hashlib.sha1(orjson.dumps(opts[c], option=orjson.OPT_SORT_KEYS)).hexdigest()[:8]
+                    for c in CONTROLS)
 
 
-def options_to_send(opts: dict[str, list[dict]], shown: object) -> tuple[dict[str, list[dict] | None], dict[str, str]]:
+def options_to_send(opts: dict[str, list[dict]], shown: object) -> tuple[dict[str, list[dict] | None], str]:
     """({control: its options, or None where the browser already shows them}, the digest of the new options).
-    `shown` comes from the browser: anything that is not a {control: digest} dict sends every control's."""
+    `shown` comes from the browser: anything but a digest string of 7 parts sends every control's options."""
     digest = options_digest(opts)
-    shown = shown if isinstance(shown, dict) else {}
-    return {c: (None if shown.get(c) == d else opts[c]) for c, d in digest.items()}, digest
+    old = shown.split(".") if isinstance(shown, str) else []
+    old = old if len(old) == len(CONTROLS) else [""] * len(CONTROLS)
+    return {c: (None if o == d else opts[c]) for c, d, o in zip(CONTROLS, digest.split("."), old)}, digest
 
 
 def _result(ds: query.Dataset, state: ViewState, notes: list[Note], has: bool, search: str | None) -> SyncResult:

@@ -58,7 +58,7 @@ def filters(lang: str, opts: dict, values: dict) -> list:
 
 
 def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str | None = None,
-         options_shown: dict | None = None) -> html.Div:
+         options_shown: str | None = None) -> html.Div:
     """The whole page for one language. `opts`/`values`: control options and initial values; `static_map`: the
     address of the first view's map as an image, shown until the interactive map is drawn over it;
     `options_shown`: the digest of `opts` (kept in the page, so a view sends only options that changed)."""

@@ -51,7 +51,8 @@ def test_options_sent_only_when_the_browser_does_not_show_them(cb):
     first = _sync(cb, "?country=CRI&level=1&year=2023")
     opts, digest = first[8:15], first[15]
     assert all(isinstance(o, list) and o for o in opts)          # nothing shown yet: every control's options
-    assert set(digest) == set(cb.CONTROL_IDS) and all(len(d) == 12 for d in digest.values())
+    assert list(cb.CONTROL_IDS) == list(controller.CONTROLS)
+    assert [len(d) for d in digest.split(".")] == [8] * 7   # small: it goes up with every change
     assert digest == controller.options_digest(dict(zip(cb.CONTROL_IDS, opts)))
     # the same view with those options shown: no options, no new digest; the values are still sent
     _trigger(f"{ids.URL}.search")
@@ -68,12 +69,17 @@ def test_options_sent_only_when_the_browser_does_not_show_them(cb):
     after = controller.sync(query.get_dataset(), None, "?country=CRI&level=1&offense=theft&year=2023").options
     assert set(sent) == {c for c in cb.CONTROL_IDS if after[c] != before[c]} and "measure" not in sent
     assert sent == {c: after[c] for c in sent}
-    assert {c for c in digest if theft[15][c] != digest[c]} == set(sent)
+    parts = dict(zip(cb.CONTROL_IDS, digest.split("."))), dict(zip(cb.CONTROL_IDS, theft[15].split(".")))
+    assert {c for c in cb.CONTROL_IDS if parts[0][c] != parts[1][c]} == set(sent)
     # what a browser sends back is not trusted: anything but the digest dict gets every control's options
-    for junk in (None, "x", [1], {"year": 5}, {"country": None}):
+    for junk in (None, "x", [1], {"year": 5}, digest + ".abc", digest.split(".", 1)[1], 5):
         out = cb.sync_view("?country=CRI&level=1&year=2023", None, None, None, None, None, None, None, None, junk)
-        assert sum(o is not no_update for o in out[8:15]) >= (7 if not isinstance(junk, dict) else 6)
+        assert all(o is not no_update for o in out[8:15])
         assert out[15] == digest
+    # one part differs: that control's options alone
+    stale = ".".join(["00000000"] + digest.split(".")[1:])
+    out = cb.sync_view("?country=CRI&level=1&year=2023", None, None, None, None, None, None, None, None, stale)
+    assert [o is not no_update for o in out[8:15]] == [True] + [False] * 6
 
 
 def test_sync_map_click_drills_down(cb):
