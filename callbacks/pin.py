@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dash import html, no_update
 
-from core import ids, pin, query, view
+from core import pin, query, view
 from core.cache import memo
 from core.viewstate import ViewState
 

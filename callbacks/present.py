@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update  # noqa: F401
+from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
 from core import animation, decks, figures, ids, query, sentences, view
 from core.slides import slide_content  # noqa: F401  (also used by present.pack)
 from core.cache import memo
-from core.viewstate import REGION, ViewState, parse, parse_present, to_query
+from core.viewstate import ViewState, parse, parse_present, to_query
 from layouts import present as P
 
 

@@ -15,7 +15,6 @@ Pure: reads only through core.query; numbers through core.numbers (language and,
 """
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
