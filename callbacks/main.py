@@ -97,7 +97,9 @@ def update_map(store, meta):
         fig = map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
                          land_url=payload["land_url"], lang=state.lang, separators=payload["separators"],
                          uirevision=uirev)
-    return fig, new_meta, legend(payload) + pool_toggle(payload, state), payload["message"]
+    # the browser sends what its map holds (State): the same meta is not sent back
+    return (fig, new_meta if meta != new_meta else no_update, legend(payload) + pool_toggle(payload, state),
+            payload["message"])
 
 
 def pool_toggle(payload: dict, state: ViewState) -> list:

@@ -102,9 +102,11 @@ def test_map_full_then_patch(cb):
     store2 = _sync(cb, "?country=CRI&level=1&year=2022&unit=CRI")[-1]
     fig2, meta2, _, _ = cb.update_map(store2, meta)
     assert isinstance(fig2, Patch)
-    assert meta2 == meta
+    assert meta2 is no_update   # the browser's map holds the same geometry, focus and grey areas: not sent again
+    assert cb.update_map(store2, dict(meta, missing=None))[1] == meta   # after the year slider: sent
     store3 = _sync(cb, "?country=GTM&level=1&year=2023&unit=GTM")[-1]
-    fig3, _, _, note3 = cb.update_map(store3, meta2)
+    fig3, meta3, _, note3 = cb.update_map(store3, meta)
+    assert meta3["geo_key"] != meta["geo_key"]
     assert isinstance(fig3, dict)   # another country: new GeoJSON, full figure
     assert "Guatemala" in note3     # no data at this level for Guatemala, said plainly
     assert cb.update_map(None, None)[0] is no_update
@@ -186,9 +188,9 @@ def test_grey_areas_are_sent_only_when_they_change(cb):
     assert isinstance(fig, dict) and meta["missing"]
     patch, meta2, _, _ = cb.update_map(store, meta)                      # the same grey areas
     assert ("data", NODATA, "locations") not in _ops(patch) and ("data", DATA, "z") in _ops(patch)
-    assert meta2["missing"] == meta["missing"]
-    patch, _, _, _ = cb.update_map(store, dict(meta, missing=None))     # unknown (after the slider): resend
-    assert ("data", NODATA, "locations") in _ops(patch)
+    assert meta2 is no_update                                            # what the browser holds already
+    patch, meta3, _, _ = cb.update_map(store, dict(meta, missing=None))  # unknown (after the slider): resend
+    assert ("data", NODATA, "locations") in _ops(patch) and meta3["missing"] == meta["missing"]
     patch, _, _, _ = cb.update_map(store, dict(meta, missing="0" * 16))  # other grey areas: resend
     assert ("data", NODATA, "locations") in _ops(patch)
 
