@@ -1,6 +1,6 @@
 """Observatorio: the dashboard. `python app.py` runs a local server; gunicorn serves `app:server`.
 
-Routes besides Dash: /geo/level-<n>.json?country=ISO3|region (GeoJSON, once per level, cacheable),
+Routes besides Dash: /geo/level-<n>.json?country=ISO3|region|detail (GeoJSON, once per level, cacheable),
 /download/view.csv?<view parameters> (the numbers behind a view), /healthz.
 """
 from __future__ import annotations

@@ -69,7 +69,8 @@ def main_bboxes(ds: query.Dataset, level: int) -> dict[str, tuple[float, float, 
     key = ("__main_bbox__", level)
     found = ds.geo.get(key)
     if found is None:
-        blob = query.geojson(ds, level, REGION)
+        # the countries at the pipeline's detail (a coast simplified for the region-wide map must not move a frame)
+        blob = query.geojson(ds, level, query.DETAIL if level == 0 else REGION)
         found = {}
         if blob is not None:
             for f in json.loads(blob.body)["features"]:

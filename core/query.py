@@ -53,6 +53,17 @@ class DataError(RuntimeError):
 # vertices, 318 -> ~110 KB br, and the first draw of the region's map ~0.19 s sooner (docs/PERFORMANCE.md).
 # A country's own map (scope = the country) keeps the pipeline's geometry. 0 turns it off.
 REGION_SIMPLIFY_TOLERANCE = float(os.environ.get("OBS_REGION_SIMPLIFY_DEG", "0.02"))
+# The countries (level 0) at the pipeline's detail, served as /geo/level-0.json?country=detail: the land and the
+# borders under a country's own map (its neighbours' coasts and borders, drawn at the country's scale). The
+# region-wide maps use level 0 at region scale (?country=region), like levels 1 and 2 (round 7 of
+# docs/PERFORMANCE.md: 53 -> 16 KB br on every region-wide page).
+DETAIL = "DETAIL"
+
+
+def land_scope(scope: str) -> str:
+    """The level-0 GeoJSON (land and country borders) under a map of `scope`: region scale for the region-wide
+    map, the pipeline's detail under a country's map."""
+    return REGION if scope == REGION else DETAIL
 
 # the GeoJSON as brotli for browsers that accept it: level-2 region 1.4 MB -> 318 KB (gzip 6: 366 KB); all 26
 # blobs take ~0.16 s at load. Quality 10-11 would give 240-220 KB but take 1.2-3.5 s for that blob alone.
@@ -437,8 +448,8 @@ def _build_geo(gunits, countries: list[str]) -> dict:
     levels = gunits["level"].to_numpy()
     geoms = np.asarray(gunits.geometry.to_numpy(), dtype=object)
     texts = served(geoms)
-    region_texts = texts.copy()   # the region-wide map's levels 1 and 2: coarser (region_scale)
-    for lvl in (1, 2):
+    region_texts = texts.copy()   # the region-wide map's levels 0, 1 and 2: coarser (region_scale)
+    for lvl in (0, 1, 2):
         pos = np.flatnonzero(levels == lvl)
         if len(pos):
             region_texts[pos] = served(region_scale(geoms[pos]))
@@ -457,11 +468,18 @@ def _build_geo(gunits, countries: list[str]) -> dict:
             if not sel and scope != REGION:
                 continue
             body = ('{"type":"FeatureCollection","features":[' + ",".join(sel) + "]}").encode("utf-8")
+            out[(lvl, scope)] = _blob(body)
             out[("__ids__", lvl, scope)] = [u for c, u, _, _ in items if scope == REGION or c == scope]
-            out[(lvl, scope)] = GeoBlob(body=body, gz=gzip.compress(body, 6, mtime=0),
-                                        br=brotli.compress(body, quality=GEO_BROTLI_QUALITY),
-                                        etag=hashlib.sha256(body).hexdigest()[:16])
+        if lvl == 0:   # every country at the pipeline's detail: the land under a country's map (DETAIL)
+            out[(0, DETAIL)] = _blob(('{"type":"FeatureCollection","features":['
+                                      + ",".join(s for _, _, s, _ in items) + "]}").encode("utf-8"))
+            out[("__ids__", 0, DETAIL)] = [u for _, u, _, _ in items]
     return out
+
+
+def _blob(body: bytes) -> GeoBlob:
+    return GeoBlob(body=body, gz=gzip.compress(body, 6, mtime=0), br=brotli.compress(body, quality=GEO_BROTLI_QUALITY),
+                   etag=hashlib.sha256(body).hexdigest()[:16])
 
 
 # ---------------------------------------------------------------------------------------------------

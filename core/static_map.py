@@ -129,7 +129,7 @@ def _num(x: float) -> str:
 def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str], units: float,
             label: str = "") -> str:
     """The SVG of one view's map. `payload`: core.figures.map_payload's output plus `land_ids`;
-    `unit_paths`/`land_paths`: `level_paths` of the view's level and of level 0 (the region's land)."""
+    `unit_paths`/`land_paths`: `level_paths` of the view's level and of level 0 (the land: `query.land_scope`)."""
     (x, y, w, h), clip = frame_box(payload["view"], units)
     colors = payload.get("colors") or []
     widths = payload.get("line_width") or [0.6] * len(payload["ids"])
@@ -197,5 +197,4 @@ def _prepare(ds: query.Dataset) -> None:
     gunicorn forks), not by the first view of each in each worker (up to ~0.2 s)."""
     for key in [k for k in ds.geo if isinstance(k, tuple) and len(k) == 2 and isinstance(k[0], int)]:
         level, scope = key
-        level_paths(ds, level, scope, units_for(scope))
-    level_paths(ds, 0, query.REGION, COUNTRY_UNITS)   # the land under a country's map
+        level_paths(ds, level, scope, units_for(scope))   # (0, DETAIL) among them: the land under a country's map

@@ -175,10 +175,11 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     outlines = []
     if state.level == 2:
         outlines.append(geo_url(ds, 1, scope))
-    outlines.append(geo_url(ds, 0, REGION))
+    land = query.land_scope(scope)   # the countries at region scale, or at full detail under a country's map
+    outlines.append(geo_url(ds, 0, land))
     payload["outline_urls"] = outlines
-    payload["land_url"] = geo_url(ds, 0, REGION)
-    payload["land_ids"] = query.geo_ids(ds, 0, REGION)
+    payload["land_url"] = geo_url(ds, 0, land)
+    payload["land_ids"] = query.geo_ids(ds, 0, land)
     payload["separators"] = plotly_separators(locale_of(state))
     # plain-language messages about missing data
     msg = ""
@@ -482,4 +483,5 @@ def static_map_svg(ds: query.Dataset, state: ViewState, payload: dict) -> str:
     scope = query.geo_scope(state.level, state.country)
     units = static_map.units_for(scope)
     return static_map.map_svg(payload, static_map.level_paths(ds, state.level, scope, units),
-                              static_map.level_paths(ds, 0, REGION, units), units, label=t("map_title", state.lang))
+                              static_map.level_paths(ds, 0, query.land_scope(scope), units),
+                              units, label=t("map_title", state.lang))

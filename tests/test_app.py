@@ -49,8 +49,14 @@ def test_geojson_route(client):
     assert ids == {"CR-SJ", "CR-A"}
     etag = plain.headers["ETag"]
     assert client.get("/geo/level-1.json?country=CRI", headers={"If-None-Match": etag}).status_code == 304
-    for bad in ["/geo/level-7.json", "/geo/level-1.json?country=../../etc", "/geo/level-1.json?country=%00"]:
+    for bad in ["/geo/level-7.json", "/geo/level-1.json?country=../../etc", "/geo/level-1.json?country=%00",
+                "/geo/level-1.json?country=detail"]:
         assert client.get(bad).status_code == 404
+    # the countries at the pipeline's detail (the land under a country's map), the same features as the region's
+    detail = client.get("/geo/level-0.json?country=detail")
+    region = client.get("/geo/level-0.json?country=region")
+    assert detail.status_code == 200 and region.status_code == 200
+    assert [f["id"] for f in json.loads(detail.data)["features"]] == [f["id"] for f in json.loads(region.data)["features"]]
 
 
 def test_geojson_as_brotli_to_browsers_that_accept_it(client):

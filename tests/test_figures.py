@@ -44,12 +44,17 @@ def test_full_map_figure_uses_geojson_url(ds):
     assert all(t["type"] == "choropleth" and isinstance(t["geojson"], str) for t in fig["data"])
     for name in ("nodata", "data", "selected"):
         assert tr[name]["geojson"].startswith("/geo/level-2.json?country=CRI")
-    # land and borders: the region's countries, every feature of the level-0 GeoJSON the URL serves
-    level0 = [f["id"] for f in json.loads(query.geojson(ds, 0, query.REGION).body)["features"]]
+    # land and borders under a country's map: the region's countries at the pipeline's detail (not the
+    # region-scale ones), every feature of the level-0 GeoJSON the URL serves
+    level0 = [f["id"] for f in json.loads(query.geojson(ds, 0, query.DETAIL).body)["features"]]
+    assert level0 == [f["id"] for f in json.loads(query.geojson(ds, 0, query.REGION).body)["features"]]
     for name in ("land", "borders"):
-        assert tr[name]["geojson"].startswith("/geo/level-0.json?country=region")
+        assert tr[name]["geojson"].startswith("/geo/level-0.json?country=DETAIL&v=")
         assert tr[name]["locations"] == level0 and len(tr[name]["z"]) == len(level0)
         assert tr[name]["hoverinfo"] == "skip"
+    # the region-wide map: level 0 at region scale under it
+    _, pr = _payload(ds, "country=region&level=2&year=2023")
+    assert pr["land_url"].startswith("/geo/level-0.json?country=region&v=") and pr["outline_urls"][-1] == pr["land_url"]
     # no base map: no tiles, no world topojson drawn, no MapLibre subplot
     assert fig["layout"]["geo"]["visible"] is False and "map" not in fig["layout"] and "mapbox" not in fig["layout"]
     assert "coordinates" not in orjson.dumps(fig).decode()

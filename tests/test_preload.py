@@ -10,7 +10,9 @@ from web.preload import link_header, page_hints
 def test_geo_urls_follow_the_view_of_the_url(ds):
     level2 = geo_url(ds, 2, "CRI")
     land = geo_url(ds, 0, query.REGION)
-    assert page_hints(ds, "country=CRI&level=2&year=2023").geo == [level2, land]
+    # under a country's map: the countries at the pipeline's detail; under the region's: at region scale
+    assert page_hints(ds, "country=CRI&level=2&year=2023").geo == [level2, geo_url(ds, 0, query.DETAIL)]
+    assert page_hints(ds, "country=region&level=2&year=2023").geo == [geo_url(ds, 2, query.REGION), land]
     assert level2.startswith("/geo/level-2.json?country=CRI&v=")
     # the region at level 0: the areas are the land itself, asked once
     assert page_hints(ds, "level=0").geo == [land]

@@ -215,3 +215,38 @@ def test_region_map_is_coarser_than_the_countries_maps_on_committed_data():
     assert set(region) == set(countries) and len(region) > 1000
     assert sum(region.values()) < 0.5 * sum(countries.values())
     assert all(region[u] >= 4 for u in region)   # every unit still a polygon
+
+
+def test_region_wide_geojson_is_region_scale_at_every_level_and_detail_stays(fixture_dir, monkeypatch):
+    """Levels 0, 1 and 2 served for the region (scope REGION) go through region_scale; a country's own GeoJSON
+    and the countries at full detail (scope DETAIL, the land under a country's map) keep the pipeline's geometry."""
+    import json
+
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    units = gpd.read_parquet(fixture_dir / "units.parquet")
+    seen: list[int] = []
+
+    def marked(geoms, tolerance=None):   # a recognisable "simplification": every shape moved 10 degrees east
+        seen.append(len(geoms))
+        return np.array([shapely.affinity.translate(g, 10) for g in geoms], dtype=object)
+    monkeypatch.setattr(query, "region_scale", marked)
+    geo = query._build_geo(units, sorted(units["country"].dropna().unique().tolist()))
+
+    def min_x(level, scope):
+        feats = json.loads(geo[(level, scope)].body)["features"]
+        return min(shapely.bounds(shapely.from_geojson(json.dumps(f["geometry"])))[0] for f in feats)
+    levels = sorted(int(v) for v in units["level"].unique())
+    assert sorted(seen) == sorted(int((units["level"] == lv).sum()) for lv in levels)
+    for lv in levels:
+        originals = units[units["level"] == lv].geometry.bounds["minx"].min()
+        assert min_x(lv, query.REGION) == pytest.approx(originals + 10, abs=1e-3)       # region scale
+        assert min_x(lv, "CRI") == pytest.approx(units[(units["level"] == lv) & (units["country"] == "CRI")]
+                                                 .geometry.bounds["minx"].min(), abs=1e-3)  # a country's own
+    assert min_x(0, query.DETAIL) == pytest.approx(units[units["level"] == 0].geometry.bounds["minx"].min(), abs=1e-3)
+    ids = [f["id"] for f in json.loads(geo[(0, query.DETAIL)].body)["features"]]
+    assert ids == [f["id"] for f in json.loads(geo[(0, query.REGION)].body)["features"]] == geo[("__ids__", 0, query.DETAIL)]
+    assert (1, query.DETAIL) not in geo and (2, query.DETAIL) not in geo
+    assert query.land_scope(query.REGION) == query.REGION and query.land_scope("CRI") == query.DETAIL

@@ -81,7 +81,8 @@ def test_svg_draws_every_trace_of_the_interactive_map(ds, search):
     scope = query.geo_scope(state.level, state.country)
     units = static_map.units_for(scope)
     paths = static_map.level_paths(ds, state.level, scope, units)
-    land = static_map.level_paths(ds, 0, query.REGION, units)
+    land = static_map.level_paths(ds, 0, query.land_scope(scope), units)   # the land the interactive map draws
+    assert payload["land_url"].startswith(f"/geo/level-0.json?country={query.land_scope(scope)}&")
     styles = _styles(svg)
     groups = root.find(SVG + "g").findall(SVG + "g")             # inside the clip: land, nodata, data, borders, sel
     assert [g.get("class") for g in groups] == ["land", None, None, "borders", "sel"]

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from core import query
 from core.controller import sync
 from core.view import geo_url, static_map_url
-from core.viewstate import REGION, parse_present
+from core.viewstate import parse_present
 
 
 class PageHints(NamedTuple):
@@ -35,8 +35,9 @@ def page_hints(ds: query.Dataset, search: str) -> PageHints:
     if present or (embed and args.get("chart") == ["trend"]):
         geo: list[str] = []
     else:
-        geo = [geo_url(ds, state.level, query.geo_scope(state.level, state.country))]
-        land = geo_url(ds, 0, REGION)
+        scope = query.geo_scope(state.level, state.country)
+        geo = [geo_url(ds, state.level, scope)]
+        land = geo_url(ds, 0, query.land_scope(scope))
         geo += [land] if land not in geo else []
     image = None if present or embed else static_map_url(ds, state)
     return PageHints(geo, image, state.lang)

@@ -277,7 +277,8 @@ def test_map_is_svg_from_our_plotly_build_and_a_real_click_drills_down(page, ser
     assert all(u.startswith(server_url) for u in urls), [u for u in urls if not u.startswith(server_url)]
     assert page.evaluate("Plotly.version") == get_plotlyjs_version()
     # the page's preload hints (web/preload.py) are used, not fetched a second time
-    for path in ("/geo/level-1.json?country=CRI", "/geo/level-0.json?country=region", "/assets/vendor/plotly-obs"):
+    # (under a country's map the land is the countries at the pipeline's detail: country=DETAIL)
+    for path in ("/geo/level-1.json?country=CRI", "/geo/level-0.json?country=DETAIL", "/assets/vendor/plotly-obs"):
         assert sum(path in u for u in urls) == 1, (path, urls)
     initiators = page.evaluate("performance.getEntriesByType('resource')"
                                ".filter(e => /geo.level|plotly-obs/.test(e.name)).map(e => e.initiatorType)")
