@@ -47,6 +47,31 @@ def test_page_has_no_polyfill_and_serves_the_runtime_first(client):
     assert body == (ROOT / "assets" / "vendor" / "regenerator-runtime.min.js").read_text(encoding="utf-8")
 
 
+def test_page_leaves_out_dash_table_which_no_page_uses(client):
+    """dash_table's main bundle is not in the page (round 7); nothing else of Dash's is dropped."""
+    page = client.get("/").get_data(as_text=True)
+    srcs = re.findall(r'<script src="([^"]+)"', page)
+    assert not [s for s in srcs if "dash_table" in s]
+    for needed in ("dash_renderer", "dash_core_components", "dash_html_components", "react-dom@18"):
+        assert any(needed in s for s in srcs), needed
+    tag = '<script src="/_dash-component-suites/dash/dash_table/bundle.v7_4_1m1.js"></script>'
+    assert page_scripts.drop_dash_table(REACT + "\n" + tag + "\n" + REACT) == REACT + "\n" + REACT
+    assert page_scripts.drop_dash_table(REACT) == REACT
+
+
+def test_no_module_of_the_app_uses_dash_table():
+    """What dropping the bundle rests on: a DataTable anywhere in the app would render nothing. If one is wanted,
+    remove `drop_dash_table` from web/page_scripts.install."""
+    sources = [ROOT / "app.py", *ROOT.glob("api/**/*.py"), *ROOT.glob("callbacks/**/*.py"),
+               *ROOT.glob("layouts/**/*.py"), *ROOT.glob("core/**/*.py"), *ROOT.glob("web/**/*.py"),
+               *ROOT.glob("assets/*.js")]
+    sources = [p for p in sources if p.name != "page_scripts.py"]   # it names what it leaves out
+    assert len(sources) > 20
+    users = [p.name for p in sources if re.search(r"\bDataTable\b|import dash_table|dash\.dash_table|from dash import[^\n]*"
+                                                  r"\bdash_table\b", p.read_text(encoding="utf-8"))]
+    assert users == []
+
+
 def test_the_dash_bundles_still_need_only_the_regenerator_global():
     """What the swap rests on: the Dash bundles the page loads use `regeneratorRuntime` (so it must be there),
     and no core-js global the polyfill would have set (`_babelPolyfill`, `core`)."""

@@ -10,6 +10,11 @@ tools/regenerator/build.sh).
 
 `install(app)` does it only when the page has exactly one polyfill tag of the form checked (Dash 4.4.1); else the
 page keeps Dash's scripts as they are and a warning says so (once per process: Dash makes the tags per page).
+
+It also leaves out dash_table's main bundle (10 KB brotli, ~15 ms to evaluate before Dash starts, round 7 of
+docs/PERFORMANCE.md): Dash puts it in every page, and no page of this app has a DataTable (the ranking is a plain
+table, assets/21_ranking.js). `tests/test_page_scripts.py` fails if a module of the app starts using dash_table:
+then drop `drop_dash_table` from `install`.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ log = logging.getLogger(__name__)
 REGENERATOR = "vendor/regenerator-runtime.min.js?v=0.13.11"   # relative to the assets URL
 _WARNED: list[bool] = []   # the warning is given once per process
 POLYFILL_TAG = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/deps/polyfill@7\.[^"]*"></script>')
+DASH_TABLE_TAG = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/dash_table/bundle\.[^"]*"></script>\n?')
 
 
 def swap_polyfill(scripts_html: str, regenerator_url: str) -> str:
@@ -38,12 +44,18 @@ def swap_polyfill(scripts_html: str, regenerator_url: str) -> str:
     return scripts_html.replace(found[0], f'<script src="{regenerator_url}"></script>', 1)
 
 
+def drop_dash_table(scripts_html: str) -> str:
+    """The page's script tags without dash_table's main bundle (no page of the app has a DataTable)."""
+    return DASH_TABLE_TAG.sub("", scripts_html, count=1)
+
+
 def install(app: dash.Dash) -> None:
-    """Serve the page's scripts through `swap_polyfill` (the instance's own `_generate_scripts_html`)."""
+    """Serve the page's scripts through `swap_polyfill` and `drop_dash_table` (the instance's own
+    `_generate_scripts_html`)."""
     original = app._generate_scripts_html
     url = app.get_asset_url(REGENERATOR)
 
     def scripts_html() -> str:
-        return swap_polyfill(original(), url)
+        return drop_dash_table(swap_polyfill(original(), url))
 
     app._generate_scripts_html = scripts_html   # type: ignore[method-assign]
