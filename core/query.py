@@ -65,16 +65,22 @@ def land_scope(scope: str) -> str:
     map, the pipeline's detail under a country's map."""
     return REGION if scope == REGION else DETAIL
 
-# the GeoJSON as brotli for browsers that accept it: level-2 region 1.4 MB -> 318 KB (gzip 6: 366 KB); all 26
-# blobs take ~0.16 s at load. Quality 10-11 would give 240-220 KB but take 1.2-3.5 s for that blob alone.
+
+# the GeoJSON as brotli for browsers that accept it. Quality 5 for the small ones (all blobs ~0.1 s at load);
+# the large ones (>= GEO_LARGE_BYTES: a country's level 2, the region's levels 1 and 2, the detailed level 0)
+# at GEO_BROTLI_QUALITY_LARGE, compressed in two threads (brotli releases the GIL): quality 10 makes them ~20 %
+# smaller (the region's level 2 108 -> 88 KB, Guatemala's 83 -> 62 KB) for ~0.9 s more at load, once per
+# deployment with --preload (round 7 of docs/PERFORMANCE.md; quality 11: ~5 % smaller again, ~3x the time).
 GEO_BROTLI_QUALITY = 5
+GEO_BROTLI_QUALITY_LARGE = int(os.environ.get("OBS_GEO_BROTLI_QUALITY_LARGE", "10"))
+GEO_LARGE_BYTES = 100 * 1024
 
 
 @dataclass(frozen=True)
 class GeoBlob:
     body: bytes
     gz: bytes
-    br: bytes   # brotli quality 5 (GEO_BROTLI_QUALITY)
+    br: bytes   # brotli (GEO_BROTLI_QUALITY, or GEO_BROTLI_QUALITY_LARGE for the large ones)
     etag: str
 
 
@@ -461,25 +467,36 @@ def _build_geo(gunits, countries: list[str]) -> dict:
         head = json.dumps({"type": "Feature", "id": str(uid), "properties": {"name": str(name)}}, ensure_ascii=False)
         feats.setdefault(int(lvl), []).append((str(ctry), str(uid), head[:-1] + ',"geometry":' + gj + "}",
                                                head[:-1] + ',"geometry":' + (gj_region or gj) + "}"))
-    out = {}
+    out: dict = {}
+    bodies: dict = {}
     for lvl, items in feats.items():
         for scope in [REGION] + countries:
             sel = [(sr if scope == REGION else s) for c, _, s, sr in items if scope == REGION or c == scope]
             if not sel and scope != REGION:
                 continue
-            body = ('{"type":"FeatureCollection","features":[' + ",".join(sel) + "]}").encode("utf-8")
-            out[(lvl, scope)] = _blob(body)
+            bodies[(lvl, scope)] = ('{"type":"FeatureCollection","features":[' + ",".join(sel) + "]}").encode("utf-8")
             out[("__ids__", lvl, scope)] = [u for c, u, _, _ in items if scope == REGION or c == scope]
         if lvl == 0:   # every country at the pipeline's detail: the land under a country's map (DETAIL)
-            out[(0, DETAIL)] = _blob(('{"type":"FeatureCollection","features":['
-                                      + ",".join(s for _, _, s, _ in items) + "]}").encode("utf-8"))
+            bodies[(0, DETAIL)] = ('{"type":"FeatureCollection","features":['
+                                   + ",".join(s for _, _, s, _ in items) + "]}").encode("utf-8")
             out[("__ids__", 0, DETAIL)] = [u for _, u, _, _ in items]
+    out.update(_blobs(bodies))
     return out
 
 
-def _blob(body: bytes) -> GeoBlob:
-    return GeoBlob(body=body, gz=gzip.compress(body, 6, mtime=0), br=brotli.compress(body, quality=GEO_BROTLI_QUALITY),
-                   etag=hashlib.sha256(body).hexdigest()[:16])
+def _blobs(bodies: dict) -> dict:
+    """{key: GeoBlob} for {key: GeoJSON bytes}: gzip 6 and brotli (quality by size), two threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def blob(body: bytes) -> GeoBlob:
+        quality = GEO_BROTLI_QUALITY_LARGE if len(body) >= GEO_LARGE_BYTES else GEO_BROTLI_QUALITY
+        return GeoBlob(body=body, gz=gzip.compress(body, 6, mtime=0), br=brotli.compress(body, quality=quality),
+                       etag=hashlib.sha256(body).hexdigest()[:16])
+    # the largest first, so that the two threads finish together
+    order = sorted(bodies, key=lambda k: -len(bodies[k]))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda k: blob(bodies[k]), order))
+    return dict(zip(order, done))
 
 
 # ---------------------------------------------------------------------------------------------------

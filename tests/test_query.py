@@ -250,3 +250,33 @@ def test_region_wide_geojson_is_region_scale_at_every_level_and_detail_stays(fix
     assert ids == [f["id"] for f in json.loads(geo[(0, query.REGION)].body)["features"]] == geo[("__ids__", 0, query.DETAIL)]
     assert (1, query.DETAIL) not in geo and (2, query.DETAIL) not in geo
     assert query.land_scope(query.REGION) == query.REGION and query.land_scope("CRI") == query.DETAIL
+
+
+def test_large_geojson_is_compressed_harder(monkeypatch):
+    """GeoJSON of GEO_LARGE_BYTES or more gets brotli at GEO_BROTLI_QUALITY_LARGE, smaller ones the fast quality;
+    every blob decompresses to its body and its gzip and etag are those of the body."""
+    import gzip
+    import hashlib
+
+    import brotli
+
+    calls: list[tuple[int, int]] = []
+    real = brotli.compress
+
+    def spy(body, quality=11, **kw):
+        calls.append((len(body), quality))
+        return real(body, quality=quality, **kw)
+    monkeypatch.setattr(brotli, "compress", spy)
+    monkeypatch.setattr(query, "GEO_LARGE_BYTES", 1000)
+    small = b'{"type":"FeatureCollection","features":[]}'
+    large = ('{"type":"FeatureCollection","features":[' + ",".join(
+        '{"type":"Feature","id":"U%d","properties":{"name":"Lugar %d"},"geometry":null}' % (i, i)
+        for i in range(60)) + "]}").encode()
+    out = query._blobs({(1, "A"): small, (2, "B"): large})
+    assert sorted(calls) == sorted([(len(small), query.GEO_BROTLI_QUALITY),
+                                    (len(large), query.GEO_BROTLI_QUALITY_LARGE)])
+    assert query.GEO_BROTLI_QUALITY_LARGE > query.GEO_BROTLI_QUALITY
+    for key, body in (((1, "A"), small), ((2, "B"), large)):
+        blob = out[key]
+        assert blob.body == body and brotli.decompress(blob.br) == body and gzip.decompress(blob.gz) == body
+        assert blob.etag == hashlib.sha256(body).hexdigest()[:16]
