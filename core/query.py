@@ -496,7 +496,20 @@ def _blobs(bodies: dict) -> dict:
     order = sorted(bodies, key=lambda k: -len(bodies[k]))
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = list(pool.map(lambda k: blob(bodies[k]), order))
+    _trim_heap()
     return dict(zip(order, done))
+
+
+def _trim_heap() -> None:
+    """Give the compressors' freed buffers back to the system (glibc keeps them in its per-thread arenas: ~11 MB
+    more in every worker after brotli 10, measured); nothing happens where there is no glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 # ---------------------------------------------------------------------------------------------------
