@@ -284,7 +284,7 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         except query.DataError as exc:
             return Response(f"data not available: {exc}", status=503, mimetype="text/plain")
         state = sync(ds, None, request.query_string.decode("utf-8", errors="replace")).state
-                # the page's address names the data version: kept a day; any other address may change with the data
+        # the page's address names the data version: kept a day; any other address may change with the data
         versioned = request.args.get("v") == view.geo_token(ds)
         return Response(view.static_map_svg(ds, state, view.map_piece(ds, state)), mimetype="image/svg+xml",
                         headers={"Cache-Control": "public, max-age=86400" if versioned else "no-cache"})

@@ -474,14 +474,18 @@ def _build_geo(gunits, countries: list[str]) -> dict:
             sel = [(sr if scope == REGION else s) for c, _, s, sr in items if scope == REGION or c == scope]
             if not sel and scope != REGION:
                 continue
-            bodies[(lvl, scope)] = ('{"type":"FeatureCollection","features":[' + ",".join(sel) + "]}").encode("utf-8")
+            bodies[(lvl, scope)] = _collection(sel)
             out[("__ids__", lvl, scope)] = [u for c, u, _, _ in items if scope == REGION or c == scope]
         if lvl == 0:   # every country at the pipeline's detail: the land under a country's map (DETAIL)
-            bodies[(0, DETAIL)] = ('{"type":"FeatureCollection","features":['
-                                   + ",".join(s for _, _, s, _ in items) + "]}").encode("utf-8")
+            bodies[(0, DETAIL)] = _collection([s for _, _, s, _ in items])
             out[("__ids__", 0, DETAIL)] = [u for _, u, _, _ in items]
     out.update(_blobs(bodies))
     return out
+
+
+def _collection(features: list[str]) -> bytes:
+    """A GeoJSON FeatureCollection of features already written as JSON text."""
+    return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode("utf-8")
 
 
 def _blobs(bodies: dict) -> dict:

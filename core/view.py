@@ -176,9 +176,9 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     if state.level == 2:
         outlines.append(geo_url(ds, 1, scope))
     land = query.land_scope(scope)   # the countries at region scale, or at full detail under a country's map
-    outlines.append(geo_url(ds, 0, land))
-    payload["outline_urls"] = outlines
     payload["land_url"] = geo_url(ds, 0, land)
+    outlines.append(payload["land_url"])
+    payload["outline_urls"] = outlines
     payload["land_ids"] = query.geo_ids(ds, 0, land)
     payload["separators"] = plotly_separators(locale_of(state))
     # plain-language messages about missing data
