@@ -2,7 +2,9 @@
 // map, which Dash applies at once, and these panels' values in one store (panels-store). They are handed to
 // their components here, after the browser has painted the map, so that rendering the trend, the ranking table
 // and the texts no longer holds the map's redraw back. A value equal to what its component already shows is
-// left alone (no re-render). Arguments: the store's list, then each output's current value (States).
+// left alone (no re-render). A figure that comes as {data, keep_layout} keeps the layout it has (the trend's
+// layout is sent only when it changes: core/figures.figure_for). Arguments: the store's list, then each
+// output's current value (States).
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     obs: Object.assign({}, (window.dash_clientside || {}).obs, {
         applyPanels: function (values) {
@@ -13,6 +15,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             }
             var out = values.map(function (v, i) {
                 if (v && v._dash_no_update === '_dash_no_update') { return noUpdate; }   // a panel's no_update
+                if (v && v.keep_layout !== undefined && Array.isArray(v.data)) {
+                    // a figure sent without its layout: the browser's store said it shows this layout
+                    // (core/figures.figure_for); keep the one on screen
+                    v = {data: v.data, layout: (current[i] && current[i].layout) || {}};
+                }
                 return JSON.stringify(v) === JSON.stringify(current[i]) ? noUpdate : v;
             });
             return new Promise(function (resolve) {   // after the next paint (the map's)

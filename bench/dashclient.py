@@ -49,6 +49,9 @@ class DashClient:
     accept_encoding: str = "gzip"
     session: requests.Session = field(default_factory=requests.Session)
     keep_raw: bool = False
+    # what the page's own JavaScript does with an answer: input "id.prop" -> the outputs it hands a list's values
+    # to (obs.applyPanels: the panels beside the map, among them the `series-shown` store the next view sends)
+    spreads: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
 
     def seed(self, props: dict[tuple[str, str], object]) -> None:
         self.props.update(props)
@@ -92,6 +95,11 @@ class DashClient:
                 if isinstance(value, dict) and "__dash_patch_update" in value:
                     continue
                 self.props[(cid, prop)] = value
+                outs = self.spreads.get((cid, prop))
+                if outs and isinstance(value, list) and len(value) == len(outs):
+                    for key, v in zip(outs, value):
+                        if not (isinstance(v, dict) and v.get("_dash_no_update") == "_dash_no_update"):
+                            self.props[key] = v
 
     def change(self, control: str, value, prop: str = "value") -> list[Post]:
         """The user sets control.prop = value: every callback the browser fired for such a change, in order."""
@@ -105,6 +113,19 @@ class DashClient:
         for out in chain[1:]:
             posts.append(self.post(out, [p for p in inputs_of(self.templates[out]) if p in produced]))
         return posts
+
+
+def spreads_of(base: str, session: requests.Session | None = None) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The page's clientside `obs.applyPanels` callbacks (from the app's /_dash-dependencies): the store they read
+    -> the outputs they hand its list to, in order."""
+    deps = (session or requests).get(base + "/_dash-dependencies", timeout=30).json()
+    out = {}
+    for d in deps:
+        if (d.get("clientside_function") or {}).get("function_name") != "applyPanels" or len(d["inputs"]) != 1:
+            continue
+        outs = [o.rsplit(".", 1) for o in d["output"].strip(".").split("...")]
+        out[(d["inputs"][0]["id"], d["inputs"][0]["property"])] = [(i, p) for i, p in outs]
+    return out
 
 
 MAP_PARTS = ("map", "map-meta", "map-legend", "map-note")   # the map, what it holds, its legend and its note

@@ -38,7 +38,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from bench import browser as br  # noqa: E402
-from bench.dashclient import DashClient, chains_for  # noqa: E402
+from bench.dashclient import DashClient, chains_for, spreads_of  # noqa: E402
 from scripts.local_services import free_port, start_gunicorn, start_redis, stop, stop_redis  # noqa: E402
 
 APP = {"name": "app", "target": "app:server", "health": "/healthz",
@@ -202,7 +202,7 @@ def replay_app(srv: Server, cap: dict, n_changes: int, level_urls: dict) -> tupl
     app offers as enabled. Returns per-change rows and the list of request bodies (for wrk / in-process)."""
     rows, bodies = [], []
     for level, n in (("level2", (n_changes + 1) // 2), ("level1", n_changes // 2)):
-        client = DashClient(srv.base, cap["templates"], {})
+        client = DashClient(srv.base, cap["templates"], {}, spreads=spreads_of(srv.base))
         client.seed(seed_props(cap["props"]))
         lv = 2 if level == "level2" else 1
         client.props[("url", "search")] = "?" + level_urls[level].split("?", 1)[1]

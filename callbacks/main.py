@@ -10,7 +10,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from core import controller, ids, query, view
 from core.cache import memo, prefetch
-from core.figures import NO_DATA_COLOR, ids_digest, map_figure, map_patch
+from core.figures import NO_DATA_COLOR, figure_for, ids_digest, map_figure, map_patch
 from core.i18n import t
 from core.numbers import symbols
 from core.viewstate import REGION, ViewState, crumbs, to_query
@@ -131,13 +131,16 @@ def legend(payload: dict) -> list:
 
 
 # ---- trend ------------------------------------------------------------------------------------------
-def update_series(store):
+def update_series(store, shown=None):
+    """(the trend's figure, its notes, its layout's key). `shown`: the key of the layout the browser shows (the
+    `series-shown` store); when it is this view's, the layout is not sent again (figures.figure_for)."""
     state = _state(store)
     if state is None:
-        return no_update, no_update
+        return no_update, no_update, no_update
     ds = _ds()
     res = memo("series", view.key(ds, state), lambda: view.series_view(ds, state))
-    return res["figure"], [html.Div(n) for n in res["notes"]]
+    fig, key = figure_for(res["figure"], shown)
+    return fig, [html.Div(n) for n in res["notes"]], key
 
 
 # ---- ranking ----------------------------------------------------------------------------------------
@@ -239,26 +242,26 @@ def _panels():
 
     direct = [
         ([Output(ids.MAP, "figure"), Output(ids.MAP_META, "data"), Output(ids.LEGEND, "children"),
-          Output(ids.MAP_NOTE, "children")], lambda store, search, meta: update_map(store, meta)),
-        (pr.slider_outputs(LP.MAIN_ANIM), lambda store, search, meta: pr.slider_for(store)),
+          Output(ids.MAP_NOTE, "children")], lambda store, search, meta, shown: update_map(store, meta)),
+        (pr.slider_outputs(LP.MAIN_ANIM), lambda store, search, meta, shown: pr.slider_for(store)),
     ]
     after_map = [
-        ([Output(ids.SERIES, "figure"), Output(ids.SERIES_NOTE, "children")],
-         lambda store, search, meta: update_series(store)),
+        ([Output(ids.SERIES, "figure"), Output(ids.SERIES_NOTE, "children"), Output(ids.SERIES_SHOWN, "data")],
+         lambda store, search, meta, shown: update_series(store, shown)),
         ([Output(ids.RANKING_DATA, "data"), Output(ids.RANKING_TITLE, "children"), Output(ids.RANKING_NOTE, "children")],
-         lambda store, search, meta: update_ranking(store)),
+         lambda store, search, meta, shown: update_ranking(store)),
         ([Output(ids.HEADLINE_PLACE, "children"), Output(ids.HEADLINE_VALUE, "children"),
           Output(ids.HEADLINE_UNIT, "children"), Output(ids.HEADLINE_CHANGE, "children"),
           Output(ids.HEADLINE_META, "children"), Output(ids.BREADCRUMB, "children"), Output(ids.NOTES, "children"),
           Output(ids.FOOTER_SOURCES, "children"), Output(ids.DOWNLOAD, "href"), Output(ids.LANG_LINK, "href")],
-         lambda store, search, meta: update_text(store)),
+         lambda store, search, meta, shown: update_text(store)),
         ([Output(LP.SENTENCE, "children"), Output(LP.PRESENT_LINK, "href"), Output(LP.EVENTS_TOGGLE, "children"),
           Output("map-export-meta", "data"), Output("series-export-meta", "data")],
-         lambda store, search, meta: pr.main_extras(store)),
+         lambda store, search, meta, shown: pr.main_extras(store)),
         ([Output(LB.NAV_COMPARE, "href"), Output(LB.NAV_RECONCILE, "href")],
-         lambda store, search, meta: partb.update_nav(store)),
+         lambda store, search, meta, shown: partb.update_nav(store)),
         ([Output(ids.PIN_NOTE, "children"), Output(ids.PIN_LINK, "href")],
-         lambda store, search, meta: pin.update_pin(store, search)),
+         lambda store, search, meta, shown: pin.update_pin(store, search)),
     ]
     return direct, after_map
 
@@ -269,10 +272,10 @@ VIEW_PIECES = ["map", "series", "ranking", "headline", "footer", "sentence", "an
 AFTER_MAP_OUTPUTS = [o for outs, _ in PANELS_AFTER_MAP for o in outs]
 
 
-def _run(panels, store, search, meta) -> list:
+def _run(panels, store, search, meta, series_shown=None) -> list:
     out: list = []
     for outs, fn in panels:
-        part = fn(store, search, meta)
+        part = fn(store, search, meta, series_shown)
         if len(part) != len(outs):   # a panel that breaks its contract must fail loudly in tests
             raise RuntimeError(f"panel returned {len(part)} values for {len(outs)} outputs")
         out.extend(part)
@@ -292,9 +295,11 @@ def _run(panels, store, search, meta) -> list:
     Input(ids.MAP, "clickData"),
     State(ids.MAP_META, "data"),
     State(ids.OPTIONS_SHOWN, "data"),
+    State(ids.SERIES_SHOWN, "data"),
     prevent_initial_call="initial_duplicate",   # it still runs when the page is rendered (the slider shares outputs)
 )
-def update_view(search, country, level, offense, year, sex, age, measure, click, meta, options_shown=None):
+def update_view(search, country, level, offense, year, sex, age, measure, click, meta, options_shown=None,
+                series_shown=None):
     """The whole main page for the URL / controls / click: sync_view's outputs, the map's and the slider's, then
     the list of the other panels' values (in AFTER_MAP_OUTPUTS order) for the browser to apply after the map."""
     head = sync_view(search, country, level, offense, year, sex, age, measure, click, options_shown)
@@ -305,7 +310,7 @@ def update_view(search, country, level, offense, year, sex, age, measure, click,
         if state is not None:   # the pieces of this view, read from the shared cache in one round trip
             prefetch(VIEW_PIECES, view.key(_ds(), state))
         direct = _run(PANELS, store, new_search, meta)
-        after_map = _run(PANELS_AFTER_MAP, store, new_search, meta)
+        after_map = _run(PANELS_AFTER_MAP, store, new_search, meta, series_shown)
     return (*head, *direct, after_map)
 
 

@@ -302,6 +302,27 @@ def ids_digest(ids: list[str]) -> str:
     return hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:16]
 
 
+def layout_key(layout: dict) -> str:
+    """A short digest of a figure's layout: the trend's layout, sent again only when it changes (the browser
+    keeps the key of the one it shows in the `series-shown` store)."""
+    import hashlib
+
+    import orjson
+
+    return hashlib.sha1(orjson.dumps(layout, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
+
+
+def figure_for(fig: dict, shown: object) -> tuple[dict, str]:
+    """(what to send for a figure, its layout's key). When the browser shows a layout with the same key (`shown`,
+    from the browser: anything else sends the whole figure), only the data goes, with `keep_layout`: the
+    browser's panels (assets/20_panels.js) keep the layout they show. ~1 KB gzipped of most changes: the trend's
+    layout, with its events' lines and labels, is the same while the year and measure are."""
+    key = layout_key(fig["layout"])
+    if isinstance(shown, str) and shown == key:
+        return {"data": fig["data"], "keep_layout": key}, key
+    return fig, key
+
+
 def map_patch(payload: dict, *, reframe: bool, send_missing: bool = True) -> Patch:
     """Only the values (and framing when the focus changed): no GeoJSON, no layout rebuild. send_missing=False
     leaves the grey no-data areas as the browser has them (their ids were ~3 KB gzipped of every change)."""

@@ -21,6 +21,7 @@ LEGEND = "map-legend"
 MAP_NOTE = "map-note"
 SERIES = "series"
 SERIES_NOTE = "series-note"
+SERIES_SHOWN = "series-shown"  # the key of the trend's layout the browser shows (the layout is sent when it changes)
 RANKING = "ranking"            # the table's container (the table is drawn in the browser)
 RANKING_DATA = "ranking-data"  # its rows, columns and number symbols
 RANKING_NOTE = "ranking-note"

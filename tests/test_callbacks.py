@@ -127,7 +127,7 @@ def test_text_and_ranking(cb):
     assert table["columns"][0]["decimals"] == "int" and table["columns"][2]["decimals"] == 1
     assert "decimals" not in table["columns"][1]
     assert title.startswith("Ranking") and "2023" in title
-    fig, series_notes = cb.update_series(store)
+    fig, series_notes, key = cb.update_series(store)
     assert [t["name"] for t in fig["data"]] == ["San José", "Costa Rica", "Region"]
 
 
@@ -168,12 +168,49 @@ def test_trend_with_counts_shows_the_place_alone(cb):
     place alone and says why; with rates the comparison lines stay."""
     store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&measure=count&lang=en")[-1]
     assert store["state"]["measure"] == "count"
-    fig, notes = cb.update_series(store)
+    fig, notes, _ = cb.update_series(store)
     assert [t["name"] for t in fig["data"] if t.get("mode") != "text"] == ["San José"]
     assert any("San José alone" in n.children for n in notes)
     store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&measure=rate&lang=en")[-1]
-    fig, notes = cb.update_series(store)
+    fig, notes, _ = cb.update_series(store)
     assert [t["name"] for t in fig["data"]][:3] == ["San José", "Costa Rica", "Region"]
+
+
+def test_trend_layout_sent_only_when_the_browser_does_not_show_it(cb):
+    """The trend's layout (axes, the year's line, the events' lines and labels: ~1 KB gzipped) goes with the first
+    view and whenever it changes; a view with the layout the browser shows (`series-shown`) sends the data and
+    `keep_layout`. The key is the layout's: another place with the same years keeps it, a change of measure (the
+    axis title) or of year (the year's line) does not. Junk in the store sends the whole figure."""
+    from core import figures, view
+
+    def shown_layout(query_):
+        store = _sync(cb, query_)[-1]
+        state = cb._state(store)
+        return store, view.series_view(query.get_dataset(), state)["figure"]
+
+    store, full = shown_layout("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en")
+    fig, _, key = cb.update_series(store, None)
+    assert fig == full and key == figures.layout_key(full["layout"])
+    fig, _, key2 = cb.update_series(store, key)
+    assert key2 == key and fig == {"data": full["data"], "keep_layout": key}   # data only
+    # another place: the same layout (axis, year, events), only its data
+    store_o, full_o = shown_layout("?country=CRI&level=1&year=2023&unit=CR-A&lang=en")
+    assert full_o["layout"] == full["layout"] and full_o["data"] != full["data"]
+    assert cb.update_series(store_o, key)[0] == {"data": full_o["data"], "keep_layout": key}
+    # another measure or year: another layout, sent whole with its new key
+    for q in ("?country=CRI&level=1&year=2023&unit=CR-SJ&measure=count&lang=en",
+              "?country=CRI&level=1&year=2022&unit=CR-SJ&lang=en"):
+        store_m, full_m = shown_layout(q)
+        fig_m, _, key_m = cb.update_series(store_m, key)
+        assert key_m != key and fig_m == full_m and "layout" in fig_m
+    for junk in (None, 3, ["x"], {"a": 1}, "", key + "x"):
+        assert cb.update_series(store, junk)[0] == full
+    # through the one callback: the key is one of the panels applied after the map, and the State is read
+    after = cb.update_view("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en", "CRI", 1, "homicide", 2023,
+                           "total", "total", "rate", None, None, None, key)[-1]
+    where = {f"{o.component_id}.{o.component_property}": v for o, v in zip(cb.AFTER_MAP_OUTPUTS, after)}
+    assert where[f"{ids.SERIES_SHOWN}.data"] == key
+    assert where[f"{ids.SERIES}.figure"] == {"data": full["data"], "keep_layout": key}
 
 
 def _ops(patch) -> list[tuple]:

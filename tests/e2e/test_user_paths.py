@@ -232,6 +232,83 @@ def test_control_options_follow_the_view_sent_only_when_changed(page, server_url
     assert not page.errors
 
 
+def test_trend_layout_travels_only_when_it_changes(page, server_url, fixture_dir):
+    """The trend's layout goes with a view only when the browser does not show it (core.figures.figure_for,
+    assets/20_panels.js): another place with the same years sends the lines and keeps the layout on screen (axis,
+    the year's line, the events' labels), another measure sends its layout. Each time the graph in Chromium shows
+    the lines and the layout the server computes for the view."""
+    import json
+
+    from core import query, view
+    from core.viewstate import parse
+
+    answers: list[dict] = []
+
+    def keep(resp):
+        if "_dash-update-component" in resp.url and resp.status == 200:
+            body = json.loads(resp.text())
+            if "panels-store" in body.get("response", {}):
+                answers.append(body["response"]["panels-store"]["data"])
+
+    query.set_default_data_dir(fixture_dir)
+    ds = query.get_dataset()
+
+    def reference(q):
+        return view.series_view(ds, parse(q, query.catalog(ds))[0])["figure"]
+
+    def trend_sent(n):   # the trend's figure in the n-th answer (the first figure of the panels' list)
+        for _ in range(100):
+            if len(answers) > n:
+                return next(v for v in answers[n] if isinstance(v, dict) and "data" in v)
+            page.wait_for_timeout(100)
+        raise AssertionError("no view answer")
+
+    def on_screen():
+        return page.evaluate("""() => { const gd = document.querySelector('#series .js-plotly-plot');
+            return {names: gd.data.map(t => t.name), y: gd.data.map(t => t.y),
+                    title: gd.layout.yaxis.title.text, shapes: gd.layout.shapes.map(s => s.x0),
+                    labels: (gd.layout.annotations || []).map(a => a.hovertext),
+                    drawn_labels: document.querySelectorAll('#series .annotation').length}; }""")
+
+    def expect(fig):
+        return {"names": [t["name"] for t in fig["data"]], "y": [t["y"] for t in fig["data"]],
+                "title": fig["layout"]["yaxis"]["title"]["text"], "shapes": [s["x0"] for s in fig["layout"]["shapes"]],
+                "labels": [a["hovertext"] for a in fig["layout"]["annotations"]],
+                "drawn_labels": len(fig["layout"]["annotations"])}
+
+    def go(q):   # a link inside the page (as the breadcrumb's): the URL changes, the page stays
+        page.evaluate("(q) => { history.pushState({}, '', '/?' + q); window.dispatchEvent(new CustomEvent('_dashprivate_pushstate')); }", q)
+
+    page.on("response", keep)
+    q1 = "country=CRI&level=1&year=2023&unit=CR-SJ&lang=en"
+    page.goto(server_url + "/?" + q1)
+    wait_map(page, 2)
+    ref1 = reference(q1)
+    assert ref1["layout"]["annotations"]                      # events drawn on it: there is a layout to keep
+    assert "layout" in trend_sent(0)                          # the first view: the whole figure
+    page.wait_for_function("(n) => { const gd = document.querySelector('#series .js-plotly-plot');"
+                           " return gd && gd.data && gd.data.length === n; }", arg=len(ref1["data"]), timeout=T)
+    assert on_screen() == expect(ref1)
+    q2 = "country=CRI&level=1&year=2023&unit=CR-A&lang=en"    # another place, the same years
+    ref2 = reference(q2)
+    assert ref2["layout"] == ref1["layout"] and ref2["data"] != ref1["data"]
+    go(q2)
+    sent = trend_sent(1)
+    assert "layout" not in sent and sent["data"] == ref2["data"]   # the lines only
+    page.wait_for_function("(n) => document.querySelector('#series .js-plotly-plot').data[0].name === n",
+                           arg=ref2["data"][0]["name"], timeout=T)
+    assert on_screen() == expect(ref2)                         # the layout kept is the view's
+    q3 = q2 + "&measure=count"
+    ref3 = reference(q3)
+    assert ref3["layout"]["yaxis"]["title"] != ref2["layout"]["yaxis"]["title"]
+    go(q3)
+    assert "layout" in trend_sent(2)                           # a new layout: sent
+    page.wait_for_function("(t) => document.querySelector('#series .js-plotly-plot').layout.yaxis.title.text === t",
+                           arg=ref3["layout"]["yaxis"]["title"]["text"], timeout=T)
+    assert on_screen() == expect(ref3)
+    assert not page.errors
+
+
 def test_phone_drawer(browser, server_url):
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     pg = ctx.new_page()
