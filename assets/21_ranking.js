@@ -9,10 +9,45 @@
 // Numbers carry the view's own decimal and group symbols; a missing value is an em dash, never a blank. A header
 // button sorts by its column (numbers largest first, names A-Z); a second click reverses; aria-sort says which.
 // The sort is kept when the view changes.
+//
+// The rows arrive as columns (core/view.py ranking_wire): `cols` (one list per column; a column no row has a
+// value in is left out), `sources` (each label once; `cols.source` holds indexes) and no names for the units the
+// map's GeoJSON names: they are read from it (`geo`, its address: the copy plotly.js keeps of it, or the
+// browser's cache), `names` holds any other's.
 (function () {
   'use strict';
   var last = null;                 // the rows on screen: {rows, columns, decimal, group, lang, empty}
   var sort = {col: null, desc: false};
+  var namesByGeo = {};             // GeoJSON address -> {unit id: name}
+  var seq = 0;                     // the newest data asked for (an older one that resolves late is not drawn)
+
+  function namesOf(geo) {
+    if (!geo) { return Promise.resolve({}); }
+    if (namesByGeo[geo]) { return Promise.resolve(namesByGeo[geo]); }
+    var kept = (window.PlotlyGeoAssets || {})[geo];
+    var got = kept && kept.features ? Promise.resolve(kept)
+      : fetch(geo, {credentials: 'same-origin'}).then(function (r) {
+          if (!r.ok) { throw new Error('GeoJSON ' + r.status); }
+          return r.json();
+        });
+    return got.then(function (gj) {
+      var m = {};
+      (gj.features || []).forEach(function (f) { m[f.id] = f.properties ? f.properties.name : undefined; });
+      namesByGeo[geo] = m;
+      return m;
+    }).catch(function () { return {}; });   // the unit ids stand in below: never a blank
+  }
+
+  function rowsOf(data, names) {
+    var c = data.cols || {}, ids = c.unit_id || [], extra = data.names || {}, sources = data.sources || [];
+    var keys = Object.keys(c).filter(function (k) { return k !== 'unit_id' && k !== 'source'; });
+    return ids.map(function (id, i) {
+      var r = {unit_id: id, name: extra[id] || names[id] || id};
+      keys.forEach(function (k) { r[k] = c[k][i]; });
+      if (c.source) { r.source = sources[c.source[i]]; }
+      return r;
+    });
+  }
 
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
@@ -96,12 +131,16 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     obs: Object.assign({}, (window.dash_clientside || {}).obs, {
-      // the store's new rows -> the table; returns the number of rows (the container's data-rows)
+      // the store's new columns -> the table; resolves to the number of rows (the container's data-rows)
       rankingTable: function (data) {
         if (!data) { return window.dash_clientside.no_update; }
-        last = data;
-        render(null);
-        return String((data.rows || []).length);
+        var mine = ++seq;
+        return namesOf(data.geo).then(function (names) {
+          if (mine !== seq) { return window.dash_clientside.no_update; }   // a newer view is on its way
+          last = Object.assign({}, data, {rows: rowsOf(data, names)});
+          render(null);
+          return String(last.rows.length);
+        });
       },
       rankingFormat: fmt   // for the tests
     })

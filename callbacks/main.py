@@ -162,14 +162,18 @@ def ranking_columns(state: ViewState) -> list[dict]:
 
 
 def update_ranking(store):
-    """(the table's data for the browser, title, note)."""
+    """(the table's data for the browser, title, note). The rows go as columns, without the names the map's
+    GeoJSON carries (view.ranking_wire)."""
     state = _state(store)
     if state is None:
         return (no_update,) * 3
     ds = _ds()
     res = memo("ranking", view.key(ds, state), lambda: view.ranking_view(ds, state))
     dec, grp = symbols(view.locale_of(state))
-    table = {"rows": res["rows"], "columns": ranking_columns(state), "decimal": dec, "group": grp,
+    scope = query.geo_scope(state.level, state.country)   # the map's GeoJSON (view.map_view)
+    table = {**view.ranking_wire(res["rows"], view.geo_url(ds, state.level, scope),
+                                 query.geo_id_set(ds, state.level, scope).__contains__),
+             "columns": ranking_columns(state), "decimal": dec, "group": grp,
              "lang": state.lang, "empty": t("no_data", state.lang)}
     return table, res["title"], res["note"]
 
@@ -269,7 +273,9 @@ def _panels():
 PANELS, PANELS_AFTER_MAP = _panels()
 # the memo pieces the panels ask for under view.key(ds, state) (callbacks/main.py, callbacks/present.py)
 VIEW_PIECES = ["map", "series", "ranking", "headline", "footer", "sentence", "anim-years"]
-AFTER_MAP_OUTPUTS = [o for outs, _ in PANELS_AFTER_MAP for o in outs]
+# ... and last, the digest of their values, which the browser keeps as it applies them: a panel whose value is the
+# one the browser shows is not sent again (controller.values_to_send)
+AFTER_MAP_OUTPUTS = [o for outs, _ in PANELS_AFTER_MAP for o in outs] + [Output(ids.PANELS_SHOWN, "data")]
 
 
 def _run(panels, store, search, meta, series_shown=None) -> list:
@@ -296,12 +302,14 @@ def _run(panels, store, search, meta, series_shown=None) -> list:
     State(ids.MAP_META, "data"),
     State(ids.OPTIONS_SHOWN, "data"),
     State(ids.SERIES_SHOWN, "data"),
+    State(ids.PANELS_SHOWN, "data"),
     prevent_initial_call="initial_duplicate",   # it still runs when the page is rendered (the slider shares outputs)
 )
 def update_view(search, country, level, offense, year, sex, age, measure, click, meta, options_shown=None,
-                series_shown=None):
+                series_shown=None, panels_shown=None):
     """The whole main page for the URL / controls / click: sync_view's outputs, the map's and the slider's, then
-    the list of the other panels' values (in AFTER_MAP_OUTPUTS order) for the browser to apply after the map."""
+    the list of the other panels' values (in AFTER_MAP_OUTPUTS order) for the browser to apply after the map:
+    `no_update` for a value the browser shows already (`panels_shown`), then the digest of the values."""
     head = sync_view(search, country, level, offense, year, sex, age, measure, click, options_shown)
     store = head[-1]
     new_search = head[0] if isinstance(head[0], str) else (search if isinstance(search, str) else "")
@@ -311,6 +319,8 @@ def update_view(search, country, level, offense, year, sex, age, measure, click,
             prefetch(VIEW_PIECES, view.key(_ds(), state))
         direct = _run(PANELS, store, new_search, meta)
         after_map = _run(PANELS_AFTER_MAP, store, new_search, meta, series_shown)
+    send, digest = controller.values_to_send(after_map, panels_shown)
+    after_map = [v if s else no_update for v, s in zip(after_map, send)] + [digest if any(send) else no_update]
     return (*head, *direct, after_map)
 
 

@@ -72,6 +72,28 @@ def options_to_send(opts: dict[str, list[dict]], shown: object) -> tuple[dict[st
     return {c: (None if o == d else opts[c]) for c, d, o in zip(CONTROLS, digest.split("."), old)}, digest
 
 
+def values_to_send(values: list, shown: object) -> tuple[list[bool], str]:
+    """([whether each value must go to the browser], the digest of `values`: 8 hex per value, joined by '.').
+    `shown` is the digest of the values the browser shows (sent up with each change, from the page's
+    `panels-shown` store): a value whose digest is there at its place need not go again. Dash components count
+    as their JSON form. Anything but a digest of as many values sends every value."""
+    import hashlib
+
+    import orjson
+
+    def as_json(obj):
+        to_json = getattr(obj, "to_plotly_json", None)
+        if to_json is None:
+            raise TypeError(type(obj).__name__)
+        return to_json()
+
+    keys = [hashlib.sha1(orjson.dumps(v, default=as_json, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+                         ).hexdigest()[:8] for v in values]
+    old = shown.split(".") if isinstance(shown, str) else []
+    old = old if len(old) == len(keys) else [""] * len(keys)
+    return [k != o for k, o in zip(keys, old)], ".".join(keys)
+
+
 def _result(ds: query.Dataset, state: ViewState, notes: list[Note], has: bool, search: str | None) -> SyncResult:
     from core.cache import memo
 

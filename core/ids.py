@@ -7,6 +7,7 @@ VIEW = "view-store"          # validated view state + notes (small)
 MAP_META = "map-meta"        # what the map currently holds (geo key, focus), to choose full figure vs Patch
 OPTIONS_SHOWN = "options-shown"  # a digest of each control's options as the browser has them (sent only when changed)
 PANELS = "panels-store"      # the panels beside the map, applied in the browser after the map is drawn
+PANELS_SHOWN = "panels-shown"  # a digest of each of those panels' values as the browser shows them (sent if changed)
 
 COUNTRY = "ctl-country"
 LEVEL = "ctl-level"

@@ -907,6 +907,15 @@ def geo_ids(ds: Dataset, level: int, scope: str) -> list[str]:
     return list(ids)
 
 
+def geo_id_set(ds: Dataset, level: int, scope: str) -> frozenset[str]:
+    """The feature ids of the GeoJSON served for (level, scope), as a set (kept on the dataset)."""
+    key = ("__id_set__", level, scope)
+    got = ds.geo.get(key)
+    if got is None:
+        got = ds.geo[key] = frozenset(geo_ids(ds, level, scope))
+    return got
+
+
 def catalog(ds: Dataset):
     """The view-state catalog of this dataset (built once, cached on the dataset)."""
     from core.viewstate import Catalog

@@ -156,6 +156,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str 
         dcc.Store(id=ids.MAP_META),
         dcc.Store(id=ids.OPTIONS_SHOWN, data=options_shown),
         dcc.Store(id=ids.SERIES_SHOWN),
+        dcc.Store(id=ids.PANELS_SHOWN),
         dcc.Store(id=ids.PANELS),
         dcc.Store(id="page-lang", data=lang),
         html.Span(app_version, id="app-version", hidden=True),

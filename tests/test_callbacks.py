@@ -82,6 +82,47 @@ def test_options_sent_only_when_the_browser_does_not_show_them(cb):
     assert [o is not no_update for o in out[8:15]] == [True] + [False] * 6
 
 
+def test_panels_sent_only_when_the_browser_does_not_show_them(cb):
+    """The panels beside the map (trend, ranking, texts, links) go as a list with the digest of their values last;
+    the browser keeps that digest as it applies them and sends it up: a panel whose value it shows already comes
+    back as no_update. The same view again sends none; another offence sends what changed and leaves e.g. the
+    place's name and the footer's sources; junk in the store sends everything."""
+    from core import controller
+
+    def view_(search, offense, shown):
+        _trigger(f"{ids.OFFENSE}.value")
+        out = cb.update_view(search, "CRI", 1, offense, 2023, "total", "total", "rate", None, None, None, None,
+                             shown)[-1]
+        assert len(out) == len(cb.AFTER_MAP_OUTPUTS)
+        return dict(zip([f"{o.component_id}.{o.component_property}" for o in cb.AFTER_MAP_OUTPUTS], out))
+
+    q = "?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en"
+    first = view_(q, "homicide", None)
+    digest = first.pop(f"{ids.PANELS_SHOWN}.data")
+    assert all(v is not no_update for v in first.values())              # nothing shown yet: every panel
+    assert [len(d) for d in digest.split(".")] == [8] * len(first)        # 8 hex a panel: it goes up each time
+    assert controller.values_to_send(list(first.values()), None)[1] == digest
+    again = view_(q, "homicide", digest)
+    assert all(v is no_update for v in again.values())                  # the same view: nothing again
+    theft = view_(q, "theft", digest)
+    full = view_(q, "theft", None)
+    new_digest = full.pop(f"{ids.PANELS_SHOWN}.data")
+    assert theft.pop(f"{ids.PANELS_SHOWN}.data") == new_digest
+    sent = {k for k, v in theft.items() if v is not no_update}
+    kept = {k for k, v in theft.items() if v is no_update}
+
+    def key(value):   # the value's JSON (components as theirs), digested
+        return controller.values_to_send([value], None)[1]
+
+    assert sent == {k for k in full if key(full[k]) != key(first[k])}
+    assert f"{ids.RANKING_DATA}.data" in sent and f"{ids.HEADLINE_META}.children" in sent
+    assert {f"{ids.HEADLINE_PLACE}.children", f"{ids.FOOTER_SOURCES}.children"} <= kept   # the same: not again
+    assert all(key(theft[k]) == key(full[k]) for k in sent)
+    for junk in (None, 5, ["x"], "x", digest + ".00000000", digest.split(".", 1)[1]):
+        out = view_(q, "homicide", junk)
+        assert all(v is not no_update for k, v in out.items())
+
+
 def test_sync_map_click_drills_down(cb):
     _trigger(f"{ids.MAP}.clickData")
     out = cb.sync_view("?year=2022", None, None, None, None, None, None, None, {"points": [{"location": "CRI"}]})
@@ -120,7 +161,9 @@ def test_text_and_ranking(cb):
     assert dl.startswith("/download/view.csv?country=CRI&level=1")
     assert "lang=es" in lang and "unit=CR-SJ" in lang
     table, title, note = cb.update_ranking(store)
-    assert [r["unit_id"] for r in table["rows"]] == ["CR-SJ", "CR-A"]
+    assert table["cols"]["unit_id"] == ["CR-SJ", "CR-A"]
+    assert table["geo"].startswith("/geo/level-1.json?country=CRI&v=")   # the map's GeoJSON names them
+    assert "names" not in table and "name" not in table["cols"]
     assert (table["decimal"], table["group"], table["lang"]) == (".", ",", "en")
     # the map's measure (a rate here) first after the name; a rank is written as an integer
     assert [c["id"] for c in table["columns"]] == ["rank", "name", "rate", "count", "population", "source", "flag"]
@@ -154,7 +197,7 @@ def test_one_callback_per_filter_change(cb, fixture_dir):
     assert len(after_map) == len(cb.AFTER_MAP_OUTPUTS)
     where = {f"{o.component_id}.{o.component_property}": v for o, v in zip(cb.AFTER_MAP_OUTPUTS, after_map)}
     assert where[f"{ids.HEADLINE_PLACE}.children"] == "San José"
-    assert [r["unit_id"] for r in where[f"{ids.RANKING_DATA}.data"]["rows"]] == ["CR-SJ", "CR-A"]
+    assert where[f"{ids.RANKING_DATA}.data"]["cols"]["unit_id"] == ["CR-SJ", "CR-A"]
     assert [t["name"] for t in where[f"{ids.SERIES}.figure"]["data"]][:2] == ["San José", "Costa Rica"]
     assert "year=2022" in where[f"{ids.DOWNLOAD}.href"]
     # the same change with the map already drawn: a Patch of the values only

@@ -2,6 +2,7 @@
 and what core.view prepares when the dataset is loaded."""
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -182,3 +183,49 @@ def test_ranking_rows_are_the_row_by_row_ones(which, ds, request):
         for lang in ("es", "en"):
             assert view.ranking_rows(t_, {}, lang) == ref_ranking_rows(t_, {}, lang)
     assert "2021–2023" in view.ranking_rows(table, {}, "en")[0]["flag"]
+
+
+def _rows_as_the_browser_reads_them(wire: dict, geo_names: dict) -> list[dict]:
+    """assets/21_ranking.js rowsOf, written out: the columns back into rows, the names from the GeoJSON (or
+    `names`), a left-out column as None (a number) or "" (the flag)."""
+    c = wire["cols"]
+    out = []
+    for i, uid in enumerate(c["unit_id"]):
+        out.append({"unit_id": uid, "rank": c["rank"][i],
+                    "name": wire.get("names", {}).get(uid) or geo_names.get(uid) or uid,
+                    **{k: c[k][i] if k in c else None for k in ("rate", "count", "population")},
+                    "source": wire["sources"][c["source"][i]], "flag": c["flag"][i] if "flag" in c else ""})
+    return out
+
+
+@pytest.mark.parametrize("which", ["fixture", "real"])
+def test_ranking_wire_gives_back_every_row(which, ds, request):
+    """view.ranking_wire (the rows as columns, without the names the map's GeoJSON carries) read back as the
+    browser reads it gives the rows, value for value, on every level and scope, both measures, pooled or not; the
+    GeoJSON's names are the units' names; a unit the GeoJSON lacks travels with its name."""
+    d = ds if which == "fixture" else request.getfixturevalue("real_ds")
+    n = left_out = 0
+    for country in ["region"] + list(d.countries)[:4]:
+        for level in (0, 1, 2):
+            scope = query.geo_scope(level, country)
+            blob = query.geojson(d, level, scope)
+            if blob is None:
+                continue
+            geo_names = {f["id"]: f["properties"]["name"] for f in json.loads(blob.body)["features"]}
+            assert all(name == d.name(uid) for uid, name in geo_names.items())
+            for off in ("homicide", "theft"):
+                for year in (2022, 2023):
+                    for m, pool in (("rate", 1), ("count", 1), ("rate", 3)):
+                        state = ViewState(country=country, level=level, offense=off, year=year, measure=m, pool=pool)
+                        rows = view.ranking_view(d, state)["rows"]
+                        wire = view.ranking_wire(rows, "/geo/x", query.geo_id_set(d, level, scope).__contains__)
+                        assert "names" not in wire and "name" not in wire["cols"]
+                        assert _rows_as_the_browser_reads_them(wire, geo_names) == rows
+                        assert len(wire["sources"]) == len(set(wire["sources"]))
+                        left_out += len({"rate", "count", "population", "flag"} - set(wire["cols"]))
+                        n += len(rows)
+    assert n > 100 and left_out > 0
+    rows = view.ranking_view(d, ViewState(country="region", level=0, year=2022))["rows"]
+    wire = view.ranking_wire(rows, "/geo/x", lambda uid: uid != rows[0]["unit_id"])
+    assert wire["names"] == {rows[0]["unit_id"]: rows[0]["name"]}
+    assert _rows_as_the_browser_reads_them(wire, {})[0] == rows[0]

@@ -309,6 +309,67 @@ def test_trend_layout_travels_only_when_it_changes(page, server_url, fixture_dir
     assert not page.errors
 
 
+PANELS_JS = """(ids) => {
+    const out = {};
+    for (const id of ids) {
+        const e = document.getElementById(id);
+        out[id] = e ? e.outerHTML : null;
+    }
+    const gd = document.querySelector('#series .js-plotly-plot');
+    out.trend = {data: gd.data.map(t => [t.name, t.x, t.y, t.customdata, t.hovertemplate]),
+                 title: gd._fullLayout.yaxis.title.text, y: gd._fullLayout.yaxis.range,
+                 x: gd._fullLayout.xaxis.range, shapes: gd._fullLayout.shapes.map(s => [s.x0, s.line.color]),
+                 labels: gd._fullLayout.annotations.map(a => [a.text, a.hovertext, a.x, a.y])};
+    return out;
+}"""
+
+
+def test_a_view_reached_by_changes_shows_what_a_fresh_page_shows(browser, server_url):
+    """The panels beside the map are sent only where they differ from what the page shows (its `panels-shown`
+    digest, `series-shown` for the trend's layout): after a sequence of changes, every panel, the ranking table
+    and the trend (lines, axis ranges, the year's line, the events' labels) are what a page opened at the same
+    address shows."""
+    from callbacks.main import AFTER_MAP_OUTPUTS
+
+    ids_ = sorted({o.component_id for o in AFTER_MAP_OUTPUTS} - {"series", "panels-shown", "series-shown",
+                                                                     "ranking-data", "map-export-meta",
+                                                                     "series-export-meta"}) + ["ranking"]
+    steps = ["country=region&level=0&year=2023&lang=es", "country=region&level=0&year=2022&lang=es",
+             "country=region&level=0&year=2022&offense=theft&lang=es", "country=CRI&level=1&year=2023&lang=es",
+             "country=CRI&level=1&year=2023&unit=CR-SJ&lang=es", "country=CRI&level=1&year=2023&unit=CR-A&lang=es",
+             "country=CRI&level=1&year=2023&unit=CR-A&measure=count&lang=es",
+             "country=region&level=0&year=2023&lang=es"]
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    walk = ctx.new_page()
+    errors: list = []
+    walk.on("pageerror", lambda e: errors.append(e))
+    walk.goto(server_url + "/?" + steps[0])
+    wait_map(walk, 3)
+    fresh_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    for q in steps[1:]:
+        walk.evaluate("(q) => { history.pushState({}, '', '/?' + q);"
+                      " window.dispatchEvent(new CustomEvent('_dashprivate_pushstate')); }", q)
+        fresh = fresh_ctx.new_page()
+        fresh.goto(server_url + "/?" + q)
+        wait_map(fresh, 1)
+        fresh.wait_for_function("() => document.querySelector('#headline-meta').innerText.length > 0"
+                                " && document.querySelector('#ranking-data') !== undefined", timeout=T)
+        fresh.wait_for_timeout(600)   # the panels after the map, the ranking's names
+        want = fresh.evaluate(PANELS_JS, ids_)
+        got = None
+        for _ in range(40):   # the walking page applies the change
+            got = walk.evaluate(PANELS_JS, ids_)
+            if got == want:
+                break
+            walk.wait_for_timeout(250)
+        assert got == want, (q, {k for k in want if got.get(k) != want[k]})
+        assert "<table" in want["ranking"] or "obs-small-note" in want["ranking"]
+        fresh.close()
+    assert errors == []
+    ctx.close()
+    fresh_ctx.close()
+
+
 def test_phone_drawer(browser, server_url):
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     pg = ctx.new_page()
@@ -531,14 +592,43 @@ def test_ranking_writes_names_as_text_and_missing_numbers_as_a_dash(page, server
     wait_map(page, 4)
     page.wait_for_function("() => document.querySelectorAll('#ranking tbody tr').length === 4", timeout=T)
     n = page.evaluate("""() => window.dash_clientside.obs.rankingTable({
-        rows: [{unit_id: 'X', rank: 1, name: '<img src=x onerror="window.__pwned=1">Lugar', rate: 1234.5, count: null}],
+        cols: {unit_id: ['X'], rank: [1], rate: [1234.5], count: [null], source: [0]}, sources: ['S'],
+        names: {X: '<img src=x onerror="window.__pwned=1">Lugar'},
         columns: [{id: 'rank', name: 'Puesto', decimals: 'int'}, {id: 'name', name: 'Lugar'},
-                  {id: 'rate', name: 'Tasa', decimals: 1}, {id: 'count', name: 'Casos', decimals: 0}],
+                  {id: 'rate', name: 'Tasa', decimals: 1}, {id: 'count', name: 'Casos', decimals: 0},
+                  {id: 'population', name: 'Población', decimals: 0}, {id: 'source', name: 'Fuente'}],
         decimal: ',', group: '.', lang: 'es', empty: 'Sin datos'})""")
     assert n == "1"
     cells = page.evaluate("() => [...document.querySelectorAll('#ranking tbody td')].map(c => c.innerText)")
-    assert cells == ["1", '<img src=x onerror="window.__pwned=1">Lugar', "1.234,5", "\u2014"]
+    # a column left out of the columns (population: no row has one) is a dash too
+    assert cells == ["1", '<img src=x onerror="window.__pwned=1">Lugar', "1.234,5", "\u2014", "\u2014", "S"]
     assert page.evaluate("() => document.querySelector('#ranking img') === null && !window.__pwned")
+
+
+def test_ranking_names_come_from_the_maps_geojson(page, server_url, fixture_dir):
+    """The ranking's rows travel without the names the map's GeoJSON carries (core/view.py ranking_wire): the
+    table shows each unit's name read from that GeoJSON, in the view's order, as the server's rows have them; a
+    GeoJSON that cannot be read leaves the unit ids in place of names, never a blank."""
+    from core import query, view
+    from core.viewstate import parse
+
+    q = "country=region&level=1&year=2023&lang=es"
+    page.goto(server_url + "/?" + q)
+    wait_map(page, 2)
+    query.set_default_data_dir(fixture_dir)
+    ds = query.get_dataset()
+    rows = view.ranking_view(ds, parse(q, query.catalog(ds))[0])["rows"]
+    assert len(rows) >= 2
+    page.wait_for_function("(n) => document.querySelectorAll('#ranking tbody tr').length === n", arg=len(rows),
+                           timeout=T)
+    shown = page.evaluate("() => [...document.querySelectorAll('#ranking tbody tr')].map(r => [r.dataset.unit, r.cells[1].innerText])")
+    assert shown == [[r["unit_id"], r["name"]] for r in rows]
+    n = page.evaluate("""() => window.dash_clientside.obs.rankingTable({
+        cols: {unit_id: ['CR-SJ'], rank: [1], count: [5], source: [0]}, sources: ['S'], geo: '/geo/none.json',
+        columns: [{id: 'rank', name: 'Puesto', decimals: 'int'}, {id: 'name', name: 'Lugar'}],
+        decimal: ',', group: '.', lang: 'es', empty: ''})""")
+    assert n == "1"
+    assert page.evaluate("() => document.querySelector('#ranking tbody td:nth-child(2)').innerText") == "CR-SJ"
 
 
 def _map_png(page):
