@@ -2,9 +2,10 @@
 // map, which Dash applies at once, and these panels' values in one store (panels-store). They are handed to
 // their components here, after the browser has painted the map, so that rendering the trend, the ranking table
 // and the texts no longer holds the map's redraw back. A value equal to what its component already shows is
-// left alone (no re-render). A figure that comes as {data, keep_layout} keeps the layout it has (the trend's
-// layout is sent only when it changes: core/figures.figure_for). Arguments: the store's list, then each
-// output's current value (States).
+// left alone (no re-render). A figure that comes as {data, keep_layout} keeps the layout it has, one that comes
+// as {data, layout, keep} takes the keys named in `keep` from the layout it has (the trend's layout is sent only
+// where it changes: core/figures.figure_for). Arguments: the store's list, then each output's current value
+// (States).
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     obs: Object.assign({}, (window.dash_clientside || {}).obs, {
         applyPanels: function (values) {
@@ -15,10 +16,16 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             }
             var out = values.map(function (v, i) {
                 if (v && v._dash_no_update === '_dash_no_update') { return noUpdate; }   // a panel's no_update
+                var shownLayout = (current[i] && current[i].layout) || {};
                 if (v && v.keep_layout !== undefined && Array.isArray(v.data)) {
                     // a figure sent without its layout: the browser's store said it shows this layout
                     // (core/figures.figure_for); keep the one on screen
-                    v = {data: v.data, layout: (current[i] && current[i].layout) || {}};
+                    v = {data: v.data, layout: shownLayout};
+                } else if (v && Array.isArray(v.keep) && Array.isArray(v.data)) {
+                    // a figure sent with part of its layout: the parts named in `keep` are the ones on screen
+                    var layout = Object.assign({}, v.layout);
+                    v.keep.forEach(function (k) { if (k in shownLayout) { layout[k] = shownLayout[k]; } });
+                    v = {data: v.data, layout: layout};
                 }
                 return JSON.stringify(v) === JSON.stringify(current[i]) ? noUpdate : v;
             });

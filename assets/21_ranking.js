@@ -10,10 +10,11 @@
 // button sorts by its column (numbers largest first, names A-Z); a second click reverses; aria-sort says which.
 // The sort is kept when the view changes.
 //
-// The rows arrive as columns (core/view.py ranking_wire): `cols` (one list per column; a column no row has a
-// value in is left out), `sources` (each label once; `cols.source` holds indexes) and no names for the units the
+// The rows arrive as columns, by unit id (core/view.py ranking_wire): the ids in their own store (the same for
+// views with the same units, so not sent again), then `cols` (one list per column; a column no row has a value
+// in is left out), `sources` (each label once; `cols.source` holds indexes) and no names for the units the
 // map's GeoJSON names: they are read from it (`geo`, its address: the copy plotly.js keeps of it, or the
-// browser's cache), `names` holds any other's.
+// browser's cache), `names` holds any other's. They are shown by rank, then name.
 (function () {
   'use strict';
   var last = null;                 // the rows on screen: {rows, columns, decimal, group, lang, empty}
@@ -38,14 +39,17 @@
     }).catch(function () { return {}; });   // the unit ids stand in below: never a blank
   }
 
-  function rowsOf(data, names) {
-    var c = data.cols || {}, ids = c.unit_id || [], extra = data.names || {}, sources = data.sources || [];
-    var keys = Object.keys(c).filter(function (k) { return k !== 'unit_id' && k !== 'source'; });
-    return ids.map(function (id, i) {
+  function rowsOf(data, ids, names) {
+    var c = data.cols || {}, extra = data.names || {}, sources = data.sources || [];
+    var keys = Object.keys(c).filter(function (k) { return k !== 'source'; });
+    var rows = (ids || []).map(function (id, i) {
       var r = {unit_id: id, name: extra[id] || names[id] || id};
       keys.forEach(function (k) { r[k] = c[k][i]; });
       if (c.source) { r.source = sources[c.source[i]]; }
       return r;
+    });
+    return rows.sort(function (a, b) {
+      return (a.rank - b.rank) || String(a.name).localeCompare(String(b.name), data.lang || 'es');
     });
   }
 
@@ -131,13 +135,13 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     obs: Object.assign({}, (window.dash_clientside || {}).obs, {
-      // the store's new columns -> the table; resolves to the number of rows (the container's data-rows)
-      rankingTable: function (data) {
-        if (!data) { return window.dash_clientside.no_update; }
+      // the stores' new columns and ids -> the table; resolves to the number of rows (the container's data-rows)
+      rankingTable: function (data, ids) {
+        if (!data || !Array.isArray(ids)) { return window.dash_clientside.no_update; }
         var mine = ++seq;
         return namesOf(data.geo).then(function (names) {
           if (mine !== seq) { return window.dash_clientside.no_update; }   // a newer view is on its way
-          last = Object.assign({}, data, {rows: rowsOf(data, names)});
+          last = Object.assign({}, data, {rows: rowsOf(data, ids, names)});
           render(null);
           return String(last.rows.length);
         });

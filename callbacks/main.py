@@ -85,12 +85,14 @@ def update_map(store, meta):
     ds = _ds()
     payload = view.map_piece(ds, state)
     missing = ids_digest(payload["missing"])   # the grey areas the browser will have
+    coloured = ids_digest(payload["ids"])      # and the coloured ones
     new_meta = {"geo_key": payload["geo_key"], "focus": payload["focus"], "view": payload["view"],
-                "missing": missing}
+                "missing": missing, "ids": coloured}
     uirev = payload["geo_key"] + "|" + payload["focus"]
     if isinstance(meta, dict) and meta.get("geo_key") == payload["geo_key"]:
         reframe = meta.get("focus") != payload["focus"]
-        fig = map_patch(payload, reframe=reframe, send_missing=meta.get("missing") != missing)
+        fig = map_patch(payload, reframe=reframe, send_missing=meta.get("missing") != missing,
+                        send_ids=meta.get("ids") != coloured)
         if reframe:
             fig["layout"]["uirevision"] = uirev
     else:
@@ -162,20 +164,20 @@ def ranking_columns(state: ViewState) -> list[dict]:
 
 
 def update_ranking(store):
-    """(the table's data for the browser, title, note). The rows go as columns, without the names the map's
-    GeoJSON carries (view.ranking_wire)."""
+    """(the table's data for the browser, its rows' unit ids, title, note). The rows go as columns, without the
+    names the map's GeoJSON carries, their ids apart (view.ranking_wire)."""
     state = _state(store)
     if state is None:
-        return (no_update,) * 3
+        return (no_update,) * 4
     ds = _ds()
     res = memo("ranking", view.key(ds, state), lambda: view.ranking_view(ds, state))
     dec, grp = symbols(view.locale_of(state))
     scope = query.geo_scope(state.level, state.country)   # the map's GeoJSON (view.map_view)
-    table = {**view.ranking_wire(res["rows"], view.geo_url(ds, state.level, scope),
-                                 query.geo_id_set(ds, state.level, scope).__contains__),
-             "columns": ranking_columns(state), "decimal": dec, "group": grp,
-             "lang": state.lang, "empty": t("no_data", state.lang)}
-    return table, res["title"], res["note"]
+    unit_ids, wire = view.ranking_wire(res["rows"], view.geo_url(ds, state.level, scope),
+                                       query.geo_id_set(ds, state.level, scope).__contains__)
+    table = {**wire, "columns": ranking_columns(state), "decimal": dec, "group": grp, "lang": state.lang,
+             "empty": t("no_data", state.lang)}
+    return table, unit_ids, res["title"], res["note"]
 
 
 # ---- headline, breadcrumb, notes, footer, links -----------------------------------------------------
@@ -252,14 +254,16 @@ def _panels():
     after_map = [
         ([Output(ids.SERIES, "figure"), Output(ids.SERIES_NOTE, "children"), Output(ids.SERIES_SHOWN, "data")],
          lambda store, search, meta, shown: update_series(store, shown)),
-        ([Output(ids.RANKING_DATA, "data"), Output(ids.RANKING_TITLE, "children"), Output(ids.RANKING_NOTE, "children")],
+        ([Output(ids.RANKING_DATA, "data"), Output(ids.RANKING_IDS, "data"), Output(ids.RANKING_TITLE, "children"),
+          Output(ids.RANKING_NOTE, "children")],
          lambda store, search, meta, shown: update_ranking(store)),
         ([Output(ids.HEADLINE_PLACE, "children"), Output(ids.HEADLINE_VALUE, "children"),
           Output(ids.HEADLINE_UNIT, "children"), Output(ids.HEADLINE_CHANGE, "children"),
           Output(ids.HEADLINE_META, "children"), Output(ids.BREADCRUMB, "children"), Output(ids.NOTES, "children"),
           Output(ids.FOOTER_SOURCES, "children"), Output(ids.DOWNLOAD, "href"), Output(ids.LANG_LINK, "href")],
          lambda store, search, meta, shown: update_text(store)),
-        ([Output(LP.SENTENCE, "children"), Output(LP.PRESENT_LINK, "href"), Output(LP.EVENTS_TOGGLE, "children"),
+        ([Output(LP.SENTENCE, "children"), Output(LP.PRESENT_LINK, "href"), Output(LP.EVENTS_LIST, "children"),
+          Output(LP.EVENTS_TOGGLE, "children"),
           Output("map-export-meta", "data"), Output("series-export-meta", "data")],
          lambda store, search, meta, shown: pr.main_extras(store)),
         ([Output(LB.NAV_COMPARE, "href"), Output(LB.NAV_RECONCILE, "href")],
@@ -339,7 +343,7 @@ clientside_callback(
 clientside_callback(
     ClientsideFunction(namespace="obs", function_name="rankingTable"),
     Output(ids.RANKING, "data-rows"),
-    Input(ids.RANKING_DATA, "data"),
+    Input(ids.RANKING_DATA, "data"), Input(ids.RANKING_IDS, "data"),
     prevent_initial_call=True,
 )
 

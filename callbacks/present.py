@@ -145,7 +145,7 @@ def event_list(fig: dict, lang: str, compact: bool = False) -> list:
 def main_extras(store):
     state = _state(store)
     if state is None:
-        return (no_update,) * 5
+        return (no_update,) * 6
     ds = _ds()
     sen = memo("sentence", view.key(ds, state), lambda: sentences.headline_sentence(ds, state))
     hl = memo("headline", view.key(ds, state), lambda: view.headline_view(ds, state))
@@ -157,8 +157,8 @@ def main_extras(store):
     toggle = [dcc.Link(P.tx("events_off" if state.events else "events_on", state.lang),
                        href="/?" + to_query(target), id="events-link", className="obs-events-link")]
     series = memo("series", view.key(ds, state), lambda: view.series_view(ds, state))
-    toggle = event_list(series["figure"], state.lang) + toggle
-    return (sentence, present_href, toggle,
+    # the list apart from the link: the link changes with every view, the list only with the trend's events
+    return (sentence, present_href, event_list(series["figure"], state.lang), toggle,
             export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa"),
             export_meta(ds, state, hl, None, "", "tendencia"))
 
@@ -258,7 +258,7 @@ def register_anim(prefix: str, map_id: str, legend_id: str, view_store: str | No
             return out
         if out[0] is no_update or not isinstance(meta, dict):
             return (*out, no_update)
-        return (*out, dict(meta, missing=None))   # the grey areas are now the slider year's
+        return (*out, dict(meta, missing=None, ids=None))   # the grey and coloured areas are now the slider year's
 
     def show_year(value, info):
         """The map of the slider's year with the classes fixed over all years."""

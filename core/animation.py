@@ -62,7 +62,8 @@ def year_payload(ds: query.Dataset, state: ViewState, year: int, bins: list[floa
     payload = view.map_view(ds, st)
     focus, table = view._table(ds, st)
     data = table[table["value"].notna()]
-    vals = data["value"].to_numpy(dtype="float64")
+    by_id = dict(zip(data["unit_id"].tolist(), data["value"].to_numpy(dtype="float64").tolist()))
+    vals = np.array([by_id[u] for u in payload["ids"]], dtype="float64")   # in the payload's order (by id)
     payload["z"] = classes_for(vals, bins)
     payload["k"] = len(bins)
     payload["colors"] = figures.class_colors(len(bins)) if bins else []

@@ -137,13 +137,14 @@ def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, loca
     `view` is frame()'s output."""
     value = table["value"].to_numpy(dtype="float64")
     has = ~np.isnan(value)
-    rows = np.flatnonzero(has)   # the units with a value, in the table's order
+    all_ids = table["unit_id"].to_numpy(dtype=object)
+    rows = np.flatnonzero(has)   # the units with a value, by id: the same list for views with the same units, so
+    rows = rows[np.argsort(all_ids[rows], kind="stable")]   # a change need not send it again (map_patch)
     vals = value[rows]
     bins, idx = classify(vals)
     n = len(rows)
     texts = _hover_texts(table, rows, measure=measure, year=year, lang=lang, locale=locale,
                          source_labels=source_labels)
-    all_ids = table["unit_id"].to_numpy(dtype=object)
     missing = sorted(all_ids[~has].tolist())   # sorted ids: ~20% smaller once compressed
     small = (table["small"].to_numpy(dtype=bool)[rows].tolist() if "small" in table and measure == "rate"
              else [False] * n)
@@ -302,36 +303,51 @@ def ids_digest(ids: list[str]) -> str:
     return hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:16]
 
 
+EVENT_KEYS = ("annotations", "meta", "shapes")   # the trend's events (labels, their sources, lines) and year line
+
+
 def layout_key(layout: dict) -> str:
-    """A short digest of a figure's layout: the trend's layout, sent again only when it changes (the browser
-    keeps the key of the one it shows in the `series-shown` store)."""
+    """A short digest of a figure's layout in two parts, "<events>.<rest>": its EVENT_KEYS (most of the trend's
+    layout) and everything else (axes, legend...). The browser keeps the key of the layout it shows in the
+    `series-shown` store; a part it shows already is not sent again (figure_for)."""
     import hashlib
 
     import orjson
 
-    return hashlib.sha1(orjson.dumps(layout, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
+    def digest(part: dict) -> str:
+        return hashlib.sha1(orjson.dumps(part, option=orjson.OPT_SORT_KEYS)).hexdigest()[:8]
+
+    return (digest({k: layout.get(k) for k in EVENT_KEYS}) + "."
+            + digest({k: v for k, v in layout.items() if k not in EVENT_KEYS}))
 
 
 def figure_for(fig: dict, shown: object) -> tuple[dict, str]:
-    """(what to send for a figure, its layout's key). When the browser shows a layout with the same key (`shown`,
-    from the browser: anything else sends the whole figure), only the data goes, with `keep_layout`: the
-    browser's panels (assets/20_panels.js) keep the layout they show. ~1 KB gzipped of most changes: the trend's
-    layout, with its events' lines and labels, is the same while the year and measure are."""
+    """(what to send for a figure, its layout's key). `shown` is the key of the layout the browser shows (from the
+    browser: anything but such a key sends the whole figure). The same key: only the data goes, with
+    `keep_layout`; the same events part: the data and the layout without EVENT_KEYS, with `keep` naming them.
+    The browser's panels (assets/20_panels.js) then take what is kept from the layout they show. ~1 KB gzipped of
+    most changes: the trend's layout, its events' lines and labels above all, is the same while the year is."""
     key = layout_key(fig["layout"])
     if isinstance(shown, str) and shown == key:
         return {"data": fig["data"], "keep_layout": key}, key
+    if isinstance(shown, str) and shown.split(".")[0] == key.split(".")[0] and len(shown) == len(key):
+        rest = {k: v for k, v in fig["layout"].items() if k not in EVENT_KEYS}
+        return {"data": fig["data"], "layout": rest, "keep": list(EVENT_KEYS)}, key
     return fig, key
 
 
-def map_patch(payload: dict, *, reframe: bool, send_missing: bool = True) -> Patch:
+def map_patch(payload: dict, *, reframe: bool, send_missing: bool = True, send_ids: bool = True) -> Patch:
     """Only the values (and framing when the focus changed): no GeoJSON, no layout rebuild. send_missing=False
-    leaves the grey no-data areas as the browser has them (their ids were ~3 KB gzipped of every change)."""
+    leaves the grey no-data areas as the browser has them (their ids were ~3 KB gzipped of every change);
+    send_ids=False the coloured areas' ids (the same list, in the same order: map_payload sorts them), whose values
+    and tooltips are sent (~0.35 KB gzipped of a level-2 change)."""
     p = Patch()
     nodata, data, selected = (p["data"][TRACE[k]] for k in ("nodata", "data", "selected"))
     if send_missing:
         nodata["locations"] = payload["missing"]
         nodata["z"] = [0] * len(payload["missing"])
-    data["locations"] = payload["ids"]
+    if send_ids:
+        data["locations"] = payload["ids"]
     data["z"] = payload["z"]
     data["hovertext"] = payload["hovertext"]
     style = _data_trace_style(payload)

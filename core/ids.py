@@ -24,7 +24,8 @@ SERIES = "series"
 SERIES_NOTE = "series-note"
 SERIES_SHOWN = "series-shown"  # the key of the trend's layout the browser shows (the layout is sent when it changes)
 RANKING = "ranking"            # the table's container (the table is drawn in the browser)
-RANKING_DATA = "ranking-data"  # its rows, columns and number symbols
+RANKING_DATA = "ranking-data"  # its rows (as columns), headers and number symbols
+RANKING_IDS = "ranking-ids"    # its rows' unit ids (by id: the same list for views with the same units)
 RANKING_NOTE = "ranking-note"
 RANKING_TITLE = "ranking-title"
 

@@ -351,18 +351,23 @@ def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str], lang: str =
     return out
 
 
-def ranking_wire(rows: list[dict], geo: str, named: Callable[[str], bool]) -> dict:
-    """The ranking's rows as the browser receives them (assets/21_ranking.js turns them back into rows): one list
-    per column instead of an object per row; a source label once (`sources`) and its index per row; whole numbers
-    without ".0"; a column with no value in any row left out (the table shows an em dash there). Names are not
-    sent for units the map's GeoJSON names (`geo`, its address; `named(unit_id)`): the browser reads them from
-    it (its `properties.name` is the unit's name, as here); `names` carries any other unit's. Round 8 of
-    docs/PERFORMANCE.md: ~1.1 KB gzipped less on a level-2 change for the whole region."""
+def ranking_wire(rows: list[dict], geo: str, named: Callable[[str], bool]) -> tuple[list[str], dict]:
+    """(the units' ids, the rest of the ranking) as the browser receives them; assets/21_ranking.js turns them
+    back into rows and orders them by rank, then name.
+
+    The rows go by unit id, like the map's areas (figures.map_payload): the ids are a list of their own (the
+    `ranking-ids` store), the same for every view with the same units, which the page then does not get again
+    (callbacks.main.update_view's digest of the panels). The rest is one list per column, in the same order,
+    instead of an object per row; a source label once (`sources`) and its index per row; whole numbers without
+    ".0"; a column with no value in any row left out (the table shows an em dash there). Names are not sent for
+    units the map's GeoJSON names (`geo`, its address; `named(unit_id)`): the browser reads them from it (its
+    `properties.name` is the unit's name, as here); `names` carries any other unit's. Round 8 of
+    docs/PERFORMANCE.md."""
     def whole(v):
         return int(v) if isinstance(v, float) and v.is_integer() else v
 
-    ids_ = [r["unit_id"] for r in rows]
-    cols: dict[str, list] = {"unit_id": ids_, "rank": [r["rank"] for r in rows]}
+    rows = sorted(rows, key=lambda r: r["unit_id"])
+    cols: dict[str, list] = {"rank": [r["rank"] for r in rows]}
     for key in ("rate", "count", "population"):
         vals = [whole(r[key]) for r in rows]
         if any(v is not None for v in vals):
@@ -372,12 +377,11 @@ def ranking_wire(rows: list[dict], geo: str, named: Callable[[str], bool]) -> di
         cols["flag"] = flags
     where: dict[str, int] = {}
     cols["source"] = [where.setdefault(r["source"], len(where)) for r in rows]
-    sources = list(where)
-    out = {"cols": cols, "sources": sources, "geo": geo}
+    out = {"cols": cols, "sources": list(where), "geo": geo}
     names = {r["unit_id"]: r["name"] for r in rows if not named(r["unit_id"])}
     if names:
         out["names"] = names
-    return out
+    return [r["unit_id"] for r in rows], out
 
 
 @_per_view

@@ -129,13 +129,14 @@ def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str 
                                 id=ids.SERIES, figure=EMPTY_FIG, style={"height": "100%", "width": "100%"},
                                 config={"displayModeBar": False, "responsive": True})),
                             html.Div(id=ids.SERIES_NOTE, className="obs-small-note"),
-                            html.Div(id=present_parts.EVENTS_TOGGLE, className="obs-small-note"),
+                            html.Div(className="obs-small-note", children=[
+                                html.Div(id=present_parts.EVENTS_LIST), html.Div(id=present_parts.EVENTS_TOGGLE)]),
                             present_parts.export_buttons("series-export", lang),
                         ]),
                         html.Section(className="obs-card", **{"aria-label": t("ranking_title", lang)}, children=[
                             html.H2(id=ids.RANKING_TITLE, className="obs-card-title"),
                             html.Div(id=ids.RANKING, className="obs-ranking"),
-                            dcc.Store(id=ids.RANKING_DATA),
+                            dcc.Store(id=ids.RANKING_DATA), dcc.Store(id=ids.RANKING_IDS),
                             html.Div(id=ids.RANKING_NOTE, className="obs-small-note"),
                         ]),
                     ]),

@@ -27,6 +27,7 @@ PR_EVENTS = "pr-events"
 SENTENCE = "headline-sentence"        # main page: the sentence under the headline
 PRESENT_LINK = "present-link"         # main page header: "▶ Presentar"
 EVENTS_TOGGLE = "events-toggle"       # main page: show/hide events on the trend
+EVENTS_LIST = "events-list"           # main page: the numbered events drawn on the trend, with their sources
 MAIN_ANIM = "anim"                    # prefix of the main map's slider
 PR_ANIM = "pr-anim"                   # prefix of the presenter map's slider
 

@@ -82,6 +82,27 @@ def test_options_sent_only_when_the_browser_does_not_show_them(cb):
     assert [o is not no_update for o in out[8:15]] == [True] + [False] * 6
 
 
+def test_trend_layout_without_its_events_when_only_they_are_shown():
+    """figures.figure_for: a layout whose events' part (annotations, their sources in meta, the lines) the browser
+    shows and whose rest differs (another x range) goes without that part, `keep` naming it; a layout part is
+    compared by its digest, so any difference in it sends it."""
+    from core import figures
+
+    events = {"annotations": [{"x": 2020.2, "text": "<b>1</b>", "hovertext": "2020-03-11 · OMS"}],
+              "meta": {"events": [{"n": 1, "source_url": "https://www.who.int/"}]},
+              "shapes": [{"type": "line", "x0": 2023}, {"type": "line", "x0": 2020.2, "name": "event"}]}
+    shown = {"data": [{"y": [1]}], "layout": {**events, "xaxis": {"range": [2014.5, 2025.5]}}}
+    new = {"data": [{"y": [2]}], "layout": {**events, "xaxis": {"range": [2018.5, 2025.5]}}}
+    key = figures.layout_key(shown["layout"])
+    fig, new_key = figures.figure_for(new, key)
+    assert new_key.split(".")[0] == key.split(".")[0] and new_key != key
+    assert fig == {"data": new["data"], "layout": {"xaxis": {"range": [2018.5, 2025.5]}},
+                   "keep": ["annotations", "meta", "shapes"]}
+    moved = {**new["layout"], "shapes": [{"type": "line", "x0": 2022}, events["shapes"][1]]}
+    assert figures.figure_for({"data": [], "layout": moved}, key)[0]["layout"] == moved    # the year's line moved
+    assert figures.figure_for(shown, key)[0] == {"data": shown["data"], "keep_layout": key}
+
+
 def test_panels_sent_only_when_the_browser_does_not_show_them(cb):
     """The panels beside the map (trend, ranking, texts, links) go as a list with the digest of their values last;
     the browser keeps that digest as it applies them and sends it up: a panel whose value it shows already comes
@@ -160,8 +181,8 @@ def test_text_and_ranking(cb):
     assert change.startswith("▲ 6 %")
     assert dl.startswith("/download/view.csv?country=CRI&level=1")
     assert "lang=es" in lang and "unit=CR-SJ" in lang
-    table, title, note = cb.update_ranking(store)
-    assert table["cols"]["unit_id"] == ["CR-SJ", "CR-A"]
+    table, unit_ids, title, note = cb.update_ranking(store)
+    assert unit_ids == ["CR-A", "CR-SJ"] and table["cols"]["rank"] == [2, 1]   # by id; shown by rank
     assert table["geo"].startswith("/geo/level-1.json?country=CRI&v=")   # the map's GeoJSON names them
     assert "names" not in table and "name" not in table["cols"]
     assert (table["decimal"], table["group"], table["lang"]) == (".", ",", "en")
@@ -197,7 +218,7 @@ def test_one_callback_per_filter_change(cb, fixture_dir):
     assert len(after_map) == len(cb.AFTER_MAP_OUTPUTS)
     where = {f"{o.component_id}.{o.component_property}": v for o, v in zip(cb.AFTER_MAP_OUTPUTS, after_map)}
     assert where[f"{ids.HEADLINE_PLACE}.children"] == "San José"
-    assert where[f"{ids.RANKING_DATA}.data"]["cols"]["unit_id"] == ["CR-SJ", "CR-A"]
+    assert where[f"{ids.RANKING_IDS}.data"] == ["CR-A", "CR-SJ"]
     assert [t["name"] for t in where[f"{ids.SERIES}.figure"]["data"]][:2] == ["San José", "Costa Rica"]
     assert "year=2022" in where[f"{ids.DOWNLOAD}.href"]
     # the same change with the map already drawn: a Patch of the values only
@@ -222,8 +243,9 @@ def test_trend_with_counts_shows_the_place_alone(cb):
 def test_trend_layout_sent_only_when_the_browser_does_not_show_it(cb):
     """The trend's layout (axes, the year's line, the events' lines and labels: ~1 KB gzipped) goes with the first
     view and whenever it changes; a view with the layout the browser shows (`series-shown`) sends the data and
-    `keep_layout`. The key is the layout's: another place with the same years keeps it, a change of measure (the
-    axis title) or of year (the year's line) does not. Junk in the store sends the whole figure."""
+    `keep_layout`. The key is the layout's, in two parts: another place with the same years keeps it all, a change
+    of measure (the axis title) sends all but the events' part, a change of year (the year's line) all. Junk in
+    the store sends the whole figure."""
     from core import figures, view
 
     def shown_layout(query_):
@@ -240,13 +262,14 @@ def test_trend_layout_sent_only_when_the_browser_does_not_show_it(cb):
     store_o, full_o = shown_layout("?country=CRI&level=1&year=2023&unit=CR-A&lang=en")
     assert full_o["layout"] == full["layout"] and full_o["data"] != full["data"]
     assert cb.update_series(store_o, key)[0] == {"data": full_o["data"], "keep_layout": key}
-    # another measure or year: another layout, sent whole with its new key
-    for q in ("?country=CRI&level=1&year=2023&unit=CR-SJ&measure=count&lang=en",
-              "?country=CRI&level=1&year=2022&unit=CR-SJ&lang=en"):
-        store_m, full_m = shown_layout(q)
-        fig_m, _, key_m = cb.update_series(store_m, key)
-        assert key_m != key and fig_m == full_m and "layout" in fig_m
-    for junk in (None, 3, ["x"], {"a": 1}, "", key + "x"):
+    # another year (the year's line moves) or measure (the axis title; counts cover other years, so the event's
+    # label falls outside): both parts differ, the whole layout goes
+    for q in ("?country=CRI&level=1&year=2022&unit=CR-SJ&lang=en",
+              "?country=CRI&level=1&year=2023&unit=CR-SJ&measure=count&lang=en"):
+        store_y, full_y = shown_layout(q)
+        fig_y, _, key_y = cb.update_series(store_y, key)
+        assert key_y.split(".")[0] != key.split(".")[0] and fig_y == full_y
+    for junk in (None, 3, ["x"], {"a": 1}, "", key + "x", key.split(".")[0], key.split(".")[0] + ".x"):
         assert cb.update_series(store, junk)[0] == full
     # through the one callback: the key is one of the panels applied after the map, and the State is read
     after = cb.update_view("?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en", "CRI", 1, "homicide", 2023,
@@ -275,6 +298,32 @@ def test_grey_areas_are_sent_only_when_they_change(cb):
     assert ("data", NODATA, "locations") in _ops(patch)
 
 
+def test_coloured_areas_ids_are_sent_only_when_they_change(cb):
+    """The coloured areas' ids go in id order, so a view with the same units (another year, offence...) sends
+    their values and tooltips and not their ids (map-meta 'ids'); the values sent are those of the browser's ids."""
+    from core import view
+
+    store = _sync(cb, "?country=region&level=0&year=2023")[-1]
+    fig, meta, _, _ = cb.update_map(store, None)
+    ids0 = fig["data"][DATA]["locations"]
+    assert ids0 == sorted(ids0) and meta["ids"]
+    seen = set()
+    for q in ("?country=region&level=0&year=2023&lang=en", "?country=region&level=0&year=2022"):
+        st = _sync(cb, q)[-1]
+        payload = view.map_piece(query.get_dataset(), cb._state(st))
+        patch, meta2, _, _ = cb.update_map(st, meta)
+        sent = {tuple(op["location"]): op["params"].get("value") for op in patch.to_plotly_json()["operations"]}
+        seen.add(payload["ids"] == ids0)
+        if payload["ids"] == ids0:   # the same units: no ids, the values in the browser's order
+            assert ("data", DATA, "locations") not in sent and meta2 is no_update
+        else:                        # other units (2022: Honduras has a value): sent, and the meta says so
+            assert sent[("data", DATA, "locations")] == payload["ids"] and meta2["ids"] != meta["ids"]
+        assert sent[("data", DATA, "z")] == payload["z"] and sent[("data", DATA, "hovertext")] == payload["hovertext"]
+    assert seen == {True, False}     # both cases were met
+    patch, _, _, _ = cb.update_map(store, dict(meta, ids=None))       # unknown (after the slider): resend
+    assert ("data", DATA, "locations") in _ops(patch)
+
+
 def test_year_slider_clears_the_grey_areas_key(fixture_dir):
     from tests.reliability.conftest import make_app
 
@@ -294,10 +343,11 @@ def test_year_slider_clears_the_grey_areas_key(fixture_dir):
             "outputs": [dict(zip(("id", "property"), n.rsplit(".", 1))) for n in names],
             "inputs": [dict(dep["inputs"][0], value={"year": years[0], "info": {"years": years,
                                                                              "state": st.to_dict()}})],
-            "state": [dict(dep["state"][0], value={"geo_key": "g", "focus": "f", "missing": "abc"})],
+            "state": [dict(dep["state"][0], value={"geo_key": "g", "focus": "f", "missing": "abc", "ids": "def"})],
             "changedPropIds": ["anim-req.data"]}
     r = client.post("/_dash-update-component", json=body)
     assert r.status_code == 200, r.data[:300]
     resp = r.json["response"]
-    assert resp["map-meta"]["data"] == {"geo_key": "g", "focus": "f", "missing": None}
+    # the slider's year sent its grey and coloured areas: the next view sends them again
+    assert resp["map-meta"]["data"] == {"geo_key": "g", "focus": "f", "missing": None, "ids": None}
     assert resp["map"]["figure"]["__dash_patch_update"]

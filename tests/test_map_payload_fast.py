@@ -79,7 +79,9 @@ def test_tooltips_as_itertuples(ds, lang, locale):
             kw = dict(measure=st.measure, year=st.year, lang=lang, locale=locale, source_labels=labels)
             got = figures.map_payload(tb, selected=None, view={}, **kw)
             texts, missing = ref_texts(tb, **kw)
-            assert got["hovertext"] == texts
+            ref_ids = tb.loc[tb["value"].notna().to_numpy(), "unit_id"].tolist()
+            assert got["ids"] == sorted(ref_ids)   # by id: a change with the same units need not send them
+            assert dict(zip(got["ids"], got["hovertext"])) == dict(zip(ref_ids, texts))
             assert got["missing"] == missing
             n_rows += len(texts)
             n_pooled += sum(t("flag_pooled", lang, years="2021–2023") in x for x in texts)

@@ -185,24 +185,25 @@ def test_ranking_rows_are_the_row_by_row_ones(which, ds, request):
     assert "2021–2023" in view.ranking_rows(table, {}, "en")[0]["flag"]
 
 
-def _rows_as_the_browser_reads_them(wire: dict, geo_names: dict) -> list[dict]:
-    """assets/21_ranking.js rowsOf, written out: the columns back into rows, the names from the GeoJSON (or
-    `names`), a left-out column as None (a number) or "" (the flag)."""
+def _rows_as_the_browser_reads_them(ids_: list, wire: dict, geo_names: dict) -> list[dict]:
+    """assets/21_ranking.js rowsOf, written out: the ids and columns back into rows, the names from the GeoJSON
+    (or `names`), a left-out column as None (a number) or "" (the flag); by rank, then name."""
     c = wire["cols"]
     out = []
-    for i, uid in enumerate(c["unit_id"]):
+    for i, uid in enumerate(ids_):
         out.append({"unit_id": uid, "rank": c["rank"][i],
                     "name": wire.get("names", {}).get(uid) or geo_names.get(uid) or uid,
                     **{k: c[k][i] if k in c else None for k in ("rate", "count", "population")},
                     "source": wire["sources"][c["source"][i]], "flag": c["flag"][i] if "flag" in c else ""})
-    return out
+    return sorted(out, key=lambda r: (r["rank"], r["name"]))
 
 
 @pytest.mark.parametrize("which", ["fixture", "real"])
 def test_ranking_wire_gives_back_every_row(which, ds, request):
-    """view.ranking_wire (the rows as columns, without the names the map's GeoJSON carries) read back as the
-    browser reads it gives the rows, value for value, on every level and scope, both measures, pooled or not; the
-    GeoJSON's names are the units' names; a unit the GeoJSON lacks travels with its name."""
+    """view.ranking_wire (the rows by unit id as columns, their ids apart, without the names the map's GeoJSON
+    carries) read back as the browser reads it gives the rows, value for value, on every level and scope, both
+    measures, pooled or not; the ids are sorted (the same list for views with the same units); the GeoJSON's
+    names are the units' names; a unit the GeoJSON lacks travels with its name."""
     d = ds if which == "fixture" else request.getfixturevalue("real_ds")
     n = left_out = 0
     for country in ["region"] + list(d.countries)[:4]:
@@ -218,14 +219,16 @@ def test_ranking_wire_gives_back_every_row(which, ds, request):
                     for m, pool in (("rate", 1), ("count", 1), ("rate", 3)):
                         state = ViewState(country=country, level=level, offense=off, year=year, measure=m, pool=pool)
                         rows = view.ranking_view(d, state)["rows"]
-                        wire = view.ranking_wire(rows, "/geo/x", query.geo_id_set(d, level, scope).__contains__)
+                        ids_, wire = view.ranking_wire(rows, "/geo/x", query.geo_id_set(d, level, scope).__contains__)
+                        assert ids_ == sorted(r["unit_id"] for r in rows)
                         assert "names" not in wire and "name" not in wire["cols"]
-                        assert _rows_as_the_browser_reads_them(wire, geo_names) == rows
+                        assert _rows_as_the_browser_reads_them(ids_, wire, geo_names) == \
+                            sorted(rows, key=lambda r: (r["rank"], r["name"]))
                         assert len(wire["sources"]) == len(set(wire["sources"]))
                         left_out += len({"rate", "count", "population", "flag"} - set(wire["cols"]))
                         n += len(rows)
     assert n > 100 and left_out > 0
     rows = view.ranking_view(d, ViewState(country="region", level=0, year=2022))["rows"]
-    wire = view.ranking_wire(rows, "/geo/x", lambda uid: uid != rows[0]["unit_id"])
+    ids_, wire = view.ranking_wire(rows, "/geo/x", lambda uid: uid != rows[0]["unit_id"])
     assert wire["names"] == {rows[0]["unit_id"]: rows[0]["name"]}
-    assert _rows_as_the_browser_reads_them(wire, {})[0] == rows[0]
+    assert rows[0] in _rows_as_the_browser_reads_them(ids_, wire, {})

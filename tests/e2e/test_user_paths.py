@@ -544,6 +544,18 @@ def test_apply_panels_leaves_alone_what_did_not_change(page, server_url):
         return [out.map(v => v === nu ? 'NU' : v), short.map(v => v === nu ? 'NU' : v)];
     }""")
     assert res == [["NU", "NU", "new", None], ["NU", "NU"]]
+    # a figure sent without its layout keeps the one shown; sent with part of it, takes the parts named in `keep`
+    shown = {"data": [{"y": [1]}], "layout": {"annotations": [{"text": "1"}], "shapes": [{"x0": 2020}],
+                                              "xaxis": {"range": [0, 1]}}}
+    res = page.evaluate("""async (shown) => {
+        const f = window.dash_clientside.obs.applyPanels;
+        const all = await f([{data: [{y: [2]}], keep_layout: 'k'}], shown);
+        const part = await f([{data: [{y: [3]}], layout: {xaxis: {range: [0, 2]}}, keep: ['annotations', 'shapes', 'meta']}], shown);
+        return [all[0], part[0]];
+    }""", shown)
+    assert res[0] == {"data": [{"y": [2]}], "layout": shown["layout"]}
+    assert res[1] == {"data": [{"y": [3]}], "layout": {"xaxis": {"range": [0, 2]}, "annotations": [{"text": "1"}],
+                                                      "shapes": [{"x0": 2020}]}}
 
 
 def test_ranking_sorts_by_a_column_and_keeps_it(page, server_url):
@@ -592,12 +604,12 @@ def test_ranking_writes_names_as_text_and_missing_numbers_as_a_dash(page, server
     wait_map(page, 4)
     page.wait_for_function("() => document.querySelectorAll('#ranking tbody tr').length === 4", timeout=T)
     n = page.evaluate("""() => window.dash_clientside.obs.rankingTable({
-        cols: {unit_id: ['X'], rank: [1], rate: [1234.5], count: [null], source: [0]}, sources: ['S'],
+        cols: {rank: [1], rate: [1234.5], count: [null], source: [0]}, sources: ['S'],
         names: {X: '<img src=x onerror="window.__pwned=1">Lugar'},
         columns: [{id: 'rank', name: 'Puesto', decimals: 'int'}, {id: 'name', name: 'Lugar'},
                   {id: 'rate', name: 'Tasa', decimals: 1}, {id: 'count', name: 'Casos', decimals: 0},
                   {id: 'population', name: 'Población', decimals: 0}, {id: 'source', name: 'Fuente'}],
-        decimal: ',', group: '.', lang: 'es', empty: 'Sin datos'})""")
+        decimal: ',', group: '.', lang: 'es', empty: 'Sin datos'}, ['X'])""")
     assert n == "1"
     cells = page.evaluate("() => [...document.querySelectorAll('#ranking tbody td')].map(c => c.innerText)")
     # a column left out of the columns (population: no row has one) is a dash too
@@ -606,9 +618,10 @@ def test_ranking_writes_names_as_text_and_missing_numbers_as_a_dash(page, server
 
 
 def test_ranking_names_come_from_the_maps_geojson(page, server_url, fixture_dir):
-    """The ranking's rows travel without the names the map's GeoJSON carries (core/view.py ranking_wire): the
-    table shows each unit's name read from that GeoJSON, in the view's order, as the server's rows have them; a
-    GeoJSON that cannot be read leaves the unit ids in place of names, never a blank."""
+    """The ranking's rows travel by unit id, their ids apart and without the names the map's GeoJSON carries
+    (core/view.py ranking_wire): the table shows each unit's name read from that GeoJSON, by rank then name, as
+    the server's rows have them; a GeoJSON that cannot be read leaves the unit ids in place of names, never a
+    blank."""
     from core import query, view
     from core.viewstate import parse
 
@@ -622,11 +635,12 @@ def test_ranking_names_come_from_the_maps_geojson(page, server_url, fixture_dir)
     page.wait_for_function("(n) => document.querySelectorAll('#ranking tbody tr').length === n", arg=len(rows),
                            timeout=T)
     shown = page.evaluate("() => [...document.querySelectorAll('#ranking tbody tr')].map(r => [r.dataset.unit, r.cells[1].innerText])")
-    assert shown == [[r["unit_id"], r["name"]] for r in rows]
+    assert shown == [[r["unit_id"], r["name"]] for r in sorted(rows, key=lambda r: (r["rank"], r["name"]))]
+    assert [r["unit_id"] for r in rows] != sorted(r["unit_id"] for r in rows)   # so the order was rebuilt
     n = page.evaluate("""() => window.dash_clientside.obs.rankingTable({
-        cols: {unit_id: ['CR-SJ'], rank: [1], count: [5], source: [0]}, sources: ['S'], geo: '/geo/none.json',
+        cols: {rank: [1], count: [5], source: [0]}, sources: ['S'], geo: '/geo/none.json',
         columns: [{id: 'rank', name: 'Puesto', decimals: 'int'}, {id: 'name', name: 'Lugar'}],
-        decimal: ',', group: '.', lang: 'es', empty: ''})""")
+        decimal: ',', group: '.', lang: 'es', empty: ''}, ['CR-SJ'])""")
     assert n == "1"
     assert page.evaluate("() => document.querySelector('#ranking tbody td:nth-child(2)').innerText") == "CR-SJ"
 
