@@ -61,7 +61,9 @@ def render_page(_pathname, search):
 # ---- URL <-> controls <-> view state ---------------------------------------------------------------
 def sync_view(search, country, level, offense, year, sex, age, measure, click, options_shown=None):
     """(URL, the 7 control values, their 7 options, the options' digest, the view store). A control's options
-    that the browser already shows (`options_shown`, the page's digest store) are not sent again."""
+    that the browser already shows (`options_shown`, the page's digest store) are not sent again, nor a value the
+    control already has (its Input): setting it again re-rendered the control (a dropdown rebuilds its search
+    index) in the first view of every page and after every change."""
     ds = _ds()
     trigger = TRIGGERS.get(ctx.triggered_id) if isinstance(ctx.triggered_id, str) else None
     values = dict(zip(CONTROL_IDS, (country, level, offense, year, sex, age, measure)))
@@ -70,11 +72,17 @@ def sync_view(search, country, level, offense, year, sex, age, measure, click, o
     changed = any(o is not None for o in send.values())
     return (
         res.search if res.search is not None else no_update,
-        *[res.values[k] for k in CONTROL_IDS],
+        *[no_update if _same(res.values[k], values[k]) else res.values[k] for k in CONTROL_IDS],
         *[send[k] if send[k] is not None else no_update for k in CONTROL_IDS],
         digest if changed else no_update,
         res.store(),
     )
+
+
+def _same(value, shown) -> bool:
+    """The control shows `value` already (its Input, from the browser: of the same type, not only equal: True
+    is not 1)."""
+    return type(value) is type(shown) and value == shown
 
 
 # ---- map: full figure when the GeoJSON changes, else a Patch of the values -------------------------

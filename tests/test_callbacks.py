@@ -57,7 +57,7 @@ def test_options_sent_only_when_the_browser_does_not_show_them(cb):
     # the same view with those options shown: no options, no new digest; the values are still sent
     _trigger(f"{ids.URL}.search")
     again = cb.sync_view("?country=CRI&level=1&year=2023", None, None, None, None, None, None, None, None, digest)
-    assert again[1:8] == first[1:8]
+    assert again[1:8] == first[1:8]   # the controls had no value: every value is sent
     assert all(o is no_update for o in again[8:16])
     # an offence change that disables years: only the controls whose options differ are sent
     _trigger(f"{ids.OFFENSE}.value")
@@ -142,6 +142,26 @@ def test_panels_sent_only_when_the_browser_does_not_show_them(cb):
     for junk in (None, 5, ["x"], "x", digest + ".00000000", digest.split(".", 1)[1]):
         out = view_(q, "homicide", junk)
         assert all(v is not no_update for k, v in out.items())
+
+
+def test_control_values_sent_only_when_the_control_shows_another(cb):
+    """A control's value goes back only when it differs from the value the control has (its Input): the first
+    view of a page and a plain change send none; a change the view reconciles (an offence without figures for
+    the year shown) sends the year it moves to, and only that."""
+    q = "?country=CRI&level=1&year=2023"
+    first = _sync(cb, q)
+    shown = dict(zip(cb.CONTROL_IDS, first[1:8]))
+    again = _sync(cb, q, **shown)                                         # the page as rendered
+    assert all(v is no_update for v in again[1:8]) and again[-1]["state"] == first[-1]["state"]
+    year = _sync(cb, q, trigger=ids.YEAR, **dict(shown, year=2022))       # the user picked 2022
+    assert "year=2022" in year[0] and all(v is no_update for v in year[1:8])
+    assert year[-1]["state"]["year"] == 2022
+    moved = _sync(cb, "?country=CRI&level=1&year=2019", trigger=ids.OFFENSE, **dict(shown, year=2019, offense="theft"))
+    sent = {k: v for k, v in zip(cb.CONTROL_IDS, moved[1:8]) if v is not no_update}
+    assert moved[-1]["state"]["offense"] == "theft" and moved[-1]["state"]["year"] != 2019
+    assert sent == {"year": moved[-1]["state"]["year"]}
+    wrong_type = _sync(cb, q, **dict(shown, year="2023", level=True))      # not the same value for the control
+    assert wrong_type[4] == 2023 and wrong_type[2] == 1
 
 
 def test_sync_map_click_drills_down(cb):

@@ -185,7 +185,7 @@ def test_control_options_follow_the_view_sent_only_when_changed(page, server_url
     def keep(resp):
         if "_dash-update-component" in resp.url and resp.status == 200:
             body = json.loads(resp.text())
-            if "ctl-year" in body.get("response", {}):
+            if "view-store" in body.get("response", {}):   # the view callback's answers
                 answers.append(body["response"])
 
     def next_answer(n):   # the answer's body is read in the test process: wait for it to arrive
