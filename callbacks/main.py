@@ -8,7 +8,7 @@ import logging
 
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from core import controller, ids, query, view
+from core import controller, digests, ids, query, view
 from core.cache import memo, prefetch
 from core.figures import NO_DATA_COLOR, figure_for, ids_digest, map_figure, map_patch
 from core.i18n import t
@@ -286,7 +286,7 @@ PANELS, PANELS_AFTER_MAP = _panels()
 # the memo pieces the panels ask for under view.key(ds, state) (callbacks/main.py, callbacks/present.py)
 VIEW_PIECES = ["map", "series", "ranking", "headline", "footer", "sentence", "anim-years"]
 # ... and last, the digest of their values, which the browser keeps as it applies them: a panel whose value is the
-# one the browser shows is not sent again (controller.values_to_send)
+# one the browser shows is not sent again (core.digests.to_send)
 AFTER_MAP_OUTPUTS = [o for outs, _ in PANELS_AFTER_MAP for o in outs] + [Output(ids.PANELS_SHOWN, "data")]
 
 
@@ -331,7 +331,7 @@ def update_view(search, country, level, offense, year, sex, age, measure, click,
             prefetch(VIEW_PIECES, view.key(_ds(), state))
         direct = _run(PANELS, store, new_search, meta)
         after_map = _run(PANELS_AFTER_MAP, store, new_search, meta, series_shown)
-    send, digest = controller.values_to_send(after_map, panels_shown)
+    send, digest = digests.to_send(after_map, panels_shown)
     after_map = [v if s else no_update for v, s in zip(after_map, send)] + [digest if any(send) else no_update]
     return (*head, *direct, after_map)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from core import query
+from core import digests, query
 from core.i18n import SEX_KEYS, t
 from core.viewstate import (LEVELS, MEASURES, REGION, SEXES, Note, ViewState, apply_change, apply_click,
                             options, parse, reconcile, to_query)
@@ -52,46 +52,17 @@ def control_options(ds: query.Dataset, state: ViewState) -> dict[str, list[dict]
 
 
 def options_digest(opts: dict[str, list[dict]]) -> str:
-    """A short digest of each control's options, in `CONTROLS` order: 8 hex each, joined by '.'. The page keeps
-    the digest of what its controls show (it goes up with every change, so it is kept small); a view whose
-    options are the same sends none (they were ~1.2 KB gzipped of every change)."""
-    import hashlib
-
-    import orjson
-
-    return ".".join(hashlib.sha1(orjson.dumps(opts[c], option=orjson.OPT_SORT_KEYS)).hexdigest()[:8]
-                    for c in CONTROLS)
+    """A short digest of each control's options, in `CONTROLS` order (core.digests: 8 hex each, joined by '.').
+    The page keeps the digest of what its controls show (it goes up with every change, so it is kept small); a
+    view whose options are the same sends none (they were ~1.2 KB gzipped of every change)."""
+    return digests.to_send([opts[c] for c in CONTROLS], None)[1]
 
 
 def options_to_send(opts: dict[str, list[dict]], shown: object) -> tuple[dict[str, list[dict] | None], str]:
     """({control: its options, or None where the browser already shows them}, the digest of the new options).
     `shown` comes from the browser: anything but a digest string of 7 parts sends every control's options."""
-    digest = options_digest(opts)
-    old = shown.split(".") if isinstance(shown, str) else []
-    old = old if len(old) == len(CONTROLS) else [""] * len(CONTROLS)
-    return {c: (None if o == d else opts[c]) for c, d, o in zip(CONTROLS, digest.split("."), old)}, digest
-
-
-def values_to_send(values: list, shown: object) -> tuple[list[bool], str]:
-    """([whether each value must go to the browser], the digest of `values`: 8 hex per value, joined by '.').
-    `shown` is the digest of the values the browser shows (sent up with each change, from the page's
-    `panels-shown` store): a value whose digest is there at its place need not go again. Dash components count
-    as their JSON form. Anything but a digest of as many values sends every value."""
-    import hashlib
-
-    import orjson
-
-    def as_json(obj):
-        to_json = getattr(obj, "to_plotly_json", None)
-        if to_json is None:
-            raise TypeError(type(obj).__name__)
-        return to_json()
-
-    keys = [hashlib.sha1(orjson.dumps(v, default=as_json, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
-                         ).hexdigest()[:8] for v in values]
-    old = shown.split(".") if isinstance(shown, str) else []
-    old = old if len(old) == len(keys) else [""] * len(keys)
-    return [k != o for k, o in zip(keys, old)], ".".join(keys)
+    send, digest = digests.to_send([opts[c] for c in CONTROLS], shown)
+    return {c: (opts[c] if s else None) for c, s in zip(CONTROLS, send)}, digest
 
 
 def _result(ds: query.Dataset, state: ViewState, notes: list[Note], has: bool, search: str | None) -> SyncResult:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from dash import Patch
 
+from core import digests
 from core.i18n import t
 from core.numbers import fmt_change, fmt_count, fmt_rate, fmt_value
 
@@ -298,9 +299,7 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
 
 def ids_digest(ids: list[str]) -> str:
     """A short digest of a list of unit ids (what the browser already has, kept in the map-meta store)."""
-    import hashlib
-
-    return hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:16]
+    return digests.digest(ids, 16)
 
 
 EVENT_KEYS = ("annotations", "meta", "shapes")   # the trend's events (labels, their sources, lines) and year line
@@ -310,15 +309,8 @@ def layout_key(layout: dict) -> str:
     """A short digest of a figure's layout in two parts, "<events>.<rest>": its EVENT_KEYS (most of the trend's
     layout) and everything else (axes, legend...). The browser keeps the key of the layout it shows in the
     `series-shown` store; a part it shows already is not sent again (figure_for)."""
-    import hashlib
-
-    import orjson
-
-    def digest(part: dict) -> str:
-        return hashlib.sha1(orjson.dumps(part, option=orjson.OPT_SORT_KEYS)).hexdigest()[:8]
-
-    return (digest({k: layout.get(k) for k in EVENT_KEYS}) + "."
-            + digest({k: v for k, v in layout.items() if k not in EVENT_KEYS}))
+    return (digests.digest({k: layout.get(k) for k in EVENT_KEYS}) + "."
+            + digests.digest({k: v for k, v in layout.items() if k not in EVENT_KEYS}))
 
 
 def figure_for(fig: dict, shown: object) -> tuple[dict, str]:

@@ -108,7 +108,7 @@ def test_panels_sent_only_when_the_browser_does_not_show_them(cb):
     the browser keeps that digest as it applies them and sends it up: a panel whose value it shows already comes
     back as no_update. The same view again sends none; another offence sends what changed and leaves e.g. the
     place's name and the footer's sources; junk in the store sends everything."""
-    from core import controller
+    from core import digests
 
     def view_(search, offense, shown):
         _trigger(f"{ids.OFFENSE}.value")
@@ -122,7 +122,7 @@ def test_panels_sent_only_when_the_browser_does_not_show_them(cb):
     digest = first.pop(f"{ids.PANELS_SHOWN}.data")
     assert all(v is not no_update for v in first.values())              # nothing shown yet: every panel
     assert [len(d) for d in digest.split(".")] == [8] * len(first)        # 8 hex a panel: it goes up each time
-    assert controller.values_to_send(list(first.values()), None)[1] == digest
+    assert digests.to_send(list(first.values()), None)[1] == digest
     again = view_(q, "homicide", digest)
     assert all(v is no_update for v in again.values())                  # the same view: nothing again
     theft = view_(q, "theft", digest)
@@ -133,7 +133,7 @@ def test_panels_sent_only_when_the_browser_does_not_show_them(cb):
     kept = {k for k, v in theft.items() if v is no_update}
 
     def key(value):   # the value's JSON (components as theirs), digested
-        return controller.values_to_send([value], None)[1]
+        return digests.to_send([value], None)[1]
 
     assert sent == {k for k in full if key(full[k]) != key(first[k])}
     assert f"{ids.RANKING_DATA}.data" in sent and f"{ids.HEADLINE_META}.children" in sent
