@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import parse_qs, urlencode
 
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
 from core import compare, controller, figures, ids, query, reconcile, view
 from core.cache import memo
-from core.i18n import t
+from core.i18n import LANGS, t
 from core.viewstate import REGION, ViewState, to_query
 from layouts import partb as L
 
@@ -183,10 +183,33 @@ def update_nav(store):
     return cmp_href, "/conciliar?" + urlencode(rec + [("lang", st.lang)])
 
 
-@callback(Output(L.EMBED_MODAL, "is_open"), Input(L.EMBED_OPEN, "n_clicks"), State(L.EMBED_MODAL, "is_open"),
-          prevent_initial_call=True)
-def toggle_embed(n, is_open):
-    return not bool(is_open) if n else no_update
+# The embed dialog: dash-bootstrap-components' bundle is not in the page's first load (web/page_scripts.defer_dbc).
+# A click loads it if it is not there yet (assets/23_deferred.js), then either asks the server for the dialog (the
+# first time: `render_embed`) or opens the one already rendered.
+clientside_callback(
+    """
+    async function(n, want) {
+        const cs = window.dash_clientside;
+        if (!n) { return cs.no_update; }
+        await window.obsDeferred.load('dbc');
+        if (want) { cs.set_props('embed-modal', {is_open: true}); return cs.no_update; }
+        return n;
+    }
+    """,
+    Output(L.EMBED_WANT, "data"), Input(L.EMBED_OPEN, "n_clicks"), State(L.EMBED_WANT, "data"),
+    prevent_initial_call=True,
+)
+
+
+@callback(Output(L.EMBED_SLOT, "children"), Input(L.EMBED_WANT, "data"), State(ids.VIEW, "data"),
+          State("page-lang", "data"), prevent_initial_call=True)
+def render_embed(want, store, lang):
+    """The dialog, open, with the code of the view it is opened on (later openings update it: below)."""
+    if not want:
+        return no_update
+    code, href = update_embed_code(store, "map")
+    return L.embed_modal(lang if lang in LANGS else "es", code if isinstance(code, str) else "",
+                         href if isinstance(href, str) else "#")
 
 
 @callback(Output(L.EMBED_CODE, "value"), Output(L.EMBED_PREVIEW, "href"),

@@ -152,7 +152,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str 
                 html.A(t("pin_link", lang), id=ids.PIN_LINK, href="/", title=t("pin_link_title", lang)),
             ]),
         ]),
-        partb.embed_modal(lang),
+        partb.embed_slot(),
         dcc.Store(id=ids.VIEW),
         dcc.Store(id=ids.MAP_META),
         dcc.Store(id=ids.OPTIONS_SHOWN, data=options_shown),

@@ -12,6 +12,7 @@ CMP_GRAPH, CMP_NOTES, CMP_TABLE, CMP_SOURCES, CMP_BACK = "cmp-graph", "cmp-notes
 NAV_COMPARE, NAV_RECONCILE = "nav-compare", "nav-reconcile"
 EMBED_OPEN, EMBED_MODAL, EMBED_CHART, EMBED_CODE, EMBED_PREVIEW = ("embed-open", "embed-modal", "embed-chart",
                                                                    "embed-code", "embed-preview")
+EMBED_WANT, EMBED_SLOT = "embed-want", "embed-slot"
 GRAPH_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
@@ -27,8 +28,15 @@ def header_links(lang: str) -> html.Div:
     ])
 
 
-def embed_modal(lang: str) -> dbc.Modal:
-    return dbc.Modal(id=EMBED_MODAL, is_open=False, size="lg", children=[
+def embed_slot() -> html.Div:
+    """Where the embed dialog goes when it is first opened (callbacks/partb.py): dash-bootstrap-components' bundle
+    is not in the page's first load (web/page_scripts.defer_dbc), so no component of it is in the first layout."""
+    return html.Div([dcc.Store(id=EMBED_WANT), html.Div(id=EMBED_SLOT)])
+
+
+def embed_modal(lang: str, code: str = "", preview_href: str = "#") -> dbc.Modal:
+    """The "Insertar / Embed" dialog, open, with the embed code of the view it was opened on."""
+    return dbc.Modal(id=EMBED_MODAL, is_open=True, size="lg", children=[
         dbc.ModalHeader(dbc.ModalTitle(t("embed_title", lang))),
         dbc.ModalBody([
             html.P(t("embed_help", lang)),
@@ -39,8 +47,8 @@ def embed_modal(lang: str) -> dbc.Modal:
                                                      {"label": t("embed_trend", lang), "value": "trend"}]),
             ]),
             html.Label("HTML", htmlFor=EMBED_CODE, className="form-label mt-2"),
-            dcc.Textarea(id=EMBED_CODE, value="", readOnly=True, className="obs-embed-code", rows=4),
-            html.A(t("embed_preview", lang) + " ↗", id=EMBED_PREVIEW, href="#", target="_blank",
+            dcc.Textarea(id=EMBED_CODE, value=code, readOnly=True, className="obs-embed-code", rows=4),
+            html.A(t("embed_preview", lang) + " ↗", id=EMBED_PREVIEW, href=preview_href, target="_blank",
                    rel="noopener", className="d-inline-block mt-2"),
         ]),
     ])

@@ -1,7 +1,9 @@
 """The page loads the regenerator runtime instead of @babel/polyfill (web/page_scripts.py)."""
+import json
 import re
 from pathlib import Path
 
+import dash
 import pytest
 
 from settings import Settings
@@ -82,3 +84,89 @@ def test_the_dash_bundles_still_need_only_the_regenerator_global():
     texts = [b.read_text(encoding="utf-8") for b in bundles]
     assert all("regeneratorRuntime" in t for t in texts)
     assert not any("_babelPolyfill" in t for t in texts)
+
+
+DBC = ('<script src="/_dash-component-suites/dash_bootstrap_components/_components/'
+       'dash_bootstrap_components.v2_0_4m1.min.js"></script>')
+
+
+def test_defer_dbc_names_the_bundle_instead_of_loading_it():
+    out = page_scripts.defer_dbc(REACT + "\n" + DBC + "\n" + REACT)
+    assert "<script src=" + DBC[len("<script src="):] not in out
+    assert out.startswith(REACT + "\n" + REACT)
+    block = re.search(r'<script type="application/json" id="obs-deferred-scripts">(.*?)</script>$', out)
+    assert json.loads(block.group(1)) == {"dbc": "/_dash-component-suites/dash_bootstrap_components/_components/"
+                                                 "dash_bootstrap_components.v2_0_4m1.min.js"}
+    # none, or two (not the page this was written for): the scripts as they are
+    assert page_scripts.defer_dbc(REACT) == REACT
+    assert page_scripts.defer_dbc(DBC + "\n" + DBC) == DBC + "\n" + DBC
+
+
+def test_page_defers_the_dbc_bundle_and_serves_it(client):
+    page = client.get("/").get_data(as_text=True)
+    srcs = re.findall(r'<script src="([^"]+)"', page)
+    assert not [s for s in srcs if "dash_bootstrap_components" in s]
+    assert any(s.startswith("/assets/23_deferred.js") for s in srcs)
+    block = re.search(r'<script type="application/json" id="obs-deferred-scripts">(.*?)</script>', page)
+    served = client.get(json.loads(block.group(1))["dbc"])
+    assert served.status_code == 200 and b"dash_bootstrap_components" in served.get_data()
+
+
+@pytest.mark.parametrize("path,search", [
+    ("/", "?lang=es"), ("/", "?country=CRI&level=1&lang=en"), ("/", "?view=present"),
+    ("/", "?country=CRI&level=1&year=2023&unit=CRI&embed=1&chart=map"), ("/comparar", "?compare=CRI"),
+    ("/conciliar", "?country=CRI"), ("/nope", "")])
+def test_no_first_layout_has_a_dbc_component(fixture_dir, path, search):
+    """What deferring the bundle rests on: a component of dash-bootstrap-components in a page's first render
+    would find its library missing. The embed dialog is one, rendered only when opened (callbacks/partb.py)."""
+    from callbacks import main
+    from core import query
+
+    saved = list(query._DEFAULT_DIR)
+    query.set_default_data_dir(fixture_dir)
+    try:
+        tree = main.render_page(path, search)
+    finally:
+        query._DEFAULT_DIR[:] = saved
+    found, seen = [], []
+
+    def walk(node):
+        seen.append(type(node).__name__)
+        if type(node).__module__.startswith("dash_bootstrap_components"):
+            found.append(type(node).__name__)
+        kids = getattr(node, "children", None)
+        for k in kids if isinstance(kids, (list, tuple)) else [kids]:
+            if hasattr(k, "to_plotly_json"):
+                walk(k)
+    walk(tree)
+    assert len(seen) > 5 and found == []
+
+
+def test_the_embed_dialog_is_rendered_on_demand_with_the_views_code(fixture_dir):
+    from callbacks import partb as cb
+    from core import query
+    from layouts import partb as L
+
+    saved = list(query._DEFAULT_DIR)
+    query.set_default_data_dir(fixture_dir)
+    try:
+        store = {"state": {"country": "CRI", "level": 1, "year": 2023, "unit": "CRI", "lang": "en"}}
+        modal = cb.render_embed(1, store, "en")
+        assert cb.render_embed(None, store, "en") is dash.no_update
+        junk = cb.render_embed(1, "junk", "<script>")   # a hostile store and language: an empty code, Spanish
+    finally:
+        query._DEFAULT_DIR[:] = saved
+    assert type(modal).__module__.startswith("dash_bootstrap_components") and modal.is_open is True
+    code = [c for c in _walk(modal) if getattr(c, "id", None) == L.EMBED_CODE][0].value
+    assert "country=CRI&amp;level=1" in code and "chart=map" in code and "lang=en" in code
+    assert [c for c in _walk(junk) if getattr(c, "id", None) == L.EMBED_CODE][0].value == ""
+    titles = [c.children for c in _walk(junk) if type(c).__name__ == "ModalTitle"]
+    assert titles == ["Insertar esta vista"]   # an unknown language: the Spanish dialog
+
+
+def _walk(node):
+    yield node
+    kids = getattr(node, "children", None)
+    for k in kids if isinstance(kids, (list, tuple)) else [kids]:
+        if hasattr(k, "to_plotly_json"):
+            yield from _walk(k)

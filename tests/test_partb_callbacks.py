@@ -73,4 +73,6 @@ def test_nav_and_embed_code(cb):
     assert cb.update_nav(None) == (no_update, no_update)
     code, src = cb.update_embed_code(store, "map")
     assert "embed=1&chart=map" in src and "unit=CR-SJ" in src and code.startswith("<iframe")
-    assert cb.toggle_embed(1, False) is True and cb.toggle_embed(2, True) is False
+    # the dialog is rendered when first opened (callbacks/partb.render_embed), open, with the view's code
+    modal = cb.render_embed(1, store, "es")
+    assert modal.is_open is True and cb.render_embed(None, store, "es") is no_update

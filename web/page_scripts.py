@@ -15,9 +15,14 @@ It also leaves out dash_table's main bundle (10 KB brotli, ~15 ms to evaluate be
 docs/PERFORMANCE.md): Dash puts it in every page, and no page of this app has a DataTable (the ranking is a plain
 table, assets/21_ranking.js). `tests/test_page_scripts.py` fails if a module of the app starts using dash_table:
 then drop `drop_dash_table` from `install`.
+
+And it takes dash-bootstrap-components' bundle (66 KB compressed) out of the page's load (`defer_dbc`, round 9):
+its one component, the embed dialog, is rendered when it is first opened, by then the bundle has been loaded
+after the first map (assets/23_deferred.js).
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -28,6 +33,8 @@ log = logging.getLogger(__name__)
 REGENERATOR = "vendor/regenerator-runtime.min.js?v=0.13.11"   # relative to the assets URL
 _WARNED: list[bool] = []   # the warning is given once per process
 POLYFILL_TAG = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/deps/polyfill@7\.[^"]*"></script>')
+DBC_TAG = re.compile(r'<script src="([^"]*/_dash-component-suites/dash_bootstrap_components/[^"]*)"></script>\n?')
+DEFERRED_ID = "obs-deferred-scripts"   # the JSON block assets/23_deferred.js reads the addresses from
 DASH_TABLE_TAG = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/dash_table/bundle\.[^"]*"></script>\n?')
 
 
@@ -49,13 +56,30 @@ def drop_dash_table(scripts_html: str) -> str:
     return DASH_TABLE_TAG.sub("", scripts_html, count=1)
 
 
+def defer_dbc(scripts_html: str) -> str:
+    """The page's script tags with dash-bootstrap-components' bundle taken out of the load and named in a JSON
+    block instead (not executed, so no CSP hash), for assets/23_deferred.js to load after the first map is drawn
+    or when a component of it is first wanted. Unchanged unless there is exactly one such tag.
+
+    Why (round 9 of docs/PERFORMANCE.md): the bundle is 66 KB compressed, the largest script after plotly.js, for
+    one component, the "Insertar / Embed" dialog, which is rendered only when it is opened
+    (callbacks/partb.py). A component of the library in a page's first render would find it missing:
+    `tests/test_page_scripts.py` checks that no page's first layout has one."""
+    found = DBC_TAG.findall(scripts_html)
+    if len(found) != 1:
+        return scripts_html
+    block = json.dumps({"dbc": found[0]}).replace("</", "<\\/")
+    return (DBC_TAG.sub("", scripts_html, count=1)
+            + f'\n<script type="application/json" id="{DEFERRED_ID}">{block}</script>')
+
+
 def install(app: dash.Dash) -> None:
-    """Serve the page's scripts through `swap_polyfill` and `drop_dash_table` (the instance's own
+    """Serve the page's scripts through `swap_polyfill`, `drop_dash_table` and `defer_dbc` (the instance's own
     `_generate_scripts_html`)."""
     original = app._generate_scripts_html
     url = app.get_asset_url(REGENERATOR)
 
     def scripts_html() -> str:
-        return drop_dash_table(swap_polyfill(original(), url))
+        return defer_dbc(drop_dash_table(swap_polyfill(original(), url)))
 
     app._generate_scripts_html = scripts_html   # type: ignore[method-assign]

@@ -1,6 +1,8 @@
 """Issue 5 part B end to end (gunicorn + headless Chromium, synthetic fixture): compare, reconciliation, embed."""
 from __future__ import annotations
 
+import json
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -57,6 +59,8 @@ def test_embed_and_dialog(browser, server_url):
     ctx.close()
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})
     pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(server_url + "/?country=CRI&level=1&year=2023&unit=CRI")
     pg.wait_for_function("() => { const g = document.querySelector('#map .js-plotly-plot');"
                          " return g && g.data && g.data.some(t => t.name === 'data'); }", timeout=T)
@@ -66,4 +70,38 @@ def test_embed_and_dialog(browser, server_url):
     pg.click("#embed-chart input[value='trend']")
     pg.wait_for_function("() => document.querySelector('#embed-code').value.includes('chart=trend')", timeout=T)
     assert pg.get_attribute("#nav-compare", "href") == "/comparar?compare=CRI&offense=homicide&measure=rate&lang=es"
+    # closed, the view changed, opened again: the dialog already rendered shows the new view's code
+    pg.keyboard.press("Escape")
+    pg.wait_for_function("() => !document.querySelector('.modal.show')", timeout=T)
+    pg.click("#ctl-measure input[value='count']")
+    pg.wait_for_function("() => location.search.includes('measure=count')", timeout=T)
+    pg.click("#embed-open")
+    pg.wait_for_function("() => { const e = document.querySelector('.modal.show #embed-code');"
+                         " return e && e.value.includes('measure=count') && e.value.includes('chart=trend'); }",
+                         timeout=T)
+    assert pg.locator("#embed-modal").count() == 1   # opened again, not rendered twice
+    assert errors == []
+    ctx.close()
+
+
+def test_dbc_bundle_is_not_in_the_first_load_and_follows_the_map(browser, server_url):
+    """dash-bootstrap-components' bundle is not among the page's scripts (web/page_scripts.defer_dbc): the page
+    names it in a JSON block, and assets/23_deferred.js loads it once the map is drawn, before any click."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    pg = ctx.new_page()
+    html = pg.request.get(server_url + "/?country=CRI&level=1").text()
+    assert "dash_bootstrap_components" not in " ".join(re.findall(r'<script src="([^"]+)"', html))
+    block = re.search(r'<script type="application/json" id="obs-deferred-scripts">(.*?)</script>', html)
+    src = json.loads(block.group(1))["dbc"]
+    assert "/dash_bootstrap_components/" in src and pg.request.get(server_url + src).status == 200
+    ctx.add_init_script("""new MutationObserver(() => { if (!window.__drawnAt &&
+        document.querySelector('#map .choroplethlayer path')) { window.__drawnAt = performance.now(); } })
+        .observe(document, {childList: true, subtree: true});""")
+    pg = ctx.new_page()
+    pg.goto(server_url + "/?country=CRI&level=1&year=2023")
+    pg.wait_for_function("() => !!window.dash_bootstrap_components", timeout=T)
+    fetched = pg.evaluate("() => performance.getEntriesByType('resource').filter(e =>"
+                          " e.name.includes('dash_bootstrap_components')).map(e => e.startTime)")
+    drawn = pg.evaluate("() => window.__drawnAt")
+    assert len(fetched) == 1 and drawn is not None and fetched[0] >= drawn   # once, after the map was drawn
     ctx.close()
