@@ -10,7 +10,7 @@
  */
 (function () {
   'use strict';
-  var BUNDLE = 'vendor/plotly-obs.min.js?v=4.1.1-b9ada84c';   // written by tools/plotly_bundle/build.sh
+  var BUNDLE = 'vendor/plotly-obs.min.js?v=4.1.1-64ee9900';   // written by tools/plotly_bundle/build.sh
   var me = document.currentScript && document.currentScript.src;
   var url = me ? me.replace(/[^/]*$/, BUNDLE) : '/assets/' + BUNDLE;
   try {

@@ -469,6 +469,31 @@ ZOOM_JS = """async (back) => {   // a user's zoom (kept by uirevision), and the 
 }"""
 
 
+def test_country_names_still_found_with_the_lookup_built_on_first_use(page, server_url):
+    """Patch 0003 builds plotly's country-name lookup when a 'country names' location is first looked up instead
+    of when plotly.js is evaluated: names still find their country (any case), an unknown name finds none. The
+    world map is a one-country topojson given here (the app presets an empty one: no request leaves the site)."""
+    page.goto(server_url + "/assets/02_app.css")
+    page.add_script_tag(url=server_url + "/assets/00_plotly.js")
+    page.evaluate("""() => { const E = {type: 'GeometryCollection', geometries: []};
+      window.PlotlyGeoAssets.topojson.world_110m = {type: 'Topology',
+        arcs: [[[-85, 9], [-83, 9], [-83, 11], [-85, 11], [-85, 9]]],
+        objects: {coastlines: E, land: E, ocean: E, lakes: E, rivers: E, subunits: E,
+                  countries: {type: 'GeometryCollection', geometries: [{type: 'Polygon', id: 'CRI', arcs: [[0]]}]}}};
+    }""")
+    bundle = page.evaluate("() => window._dashPlotlyJSURL")   # the app's plotly.js (assets/00_plotly.js)
+    assert "plotly-obs.min.js" in bundle
+    page.add_script_tag(url=bundle)
+    found = page.evaluate("""async () => {
+      const d = document.createElement('div'); d.style.width = '400px'; d.style.height = '300px';
+      document.body.appendChild(d);
+      await Plotly.newPlot(d, [{type: 'choropleth', locationmode: 'country names',
+        locations: ['Costa Rica', 'Nowhere', 'costa rica'], z: [1, 2, 3]}], {geo: {scope: 'world'}});
+      return d.calcdata[0].map(c => c.geojson ? c.geojson.id : null);
+    }""")
+    assert found == ["CRI", None, "CRI"]
+
+
 def test_redraw_keeps_outlines_exact(page, server_url):
     """Our plotly.js keeps each area's projected outline and style between changes (tools/plotly_bundle/patches):
     after a change of values (a real year choice), a zoom and the way back, every path's outline, fill and
