@@ -15,7 +15,7 @@ from flask import Response, g, request
 import api
 import callbacks  # noqa: F401  (registers the callbacks)
 from core import query, view
-from core.cache import cache_get, cache_set, init_cache
+from core.cache import cache_get, cache_set, init_cache, write_pending, writes_after_answer
 from core.controller import sync
 from core.i18n import t
 from core.download import filename, view_csv
@@ -222,9 +222,11 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         return None
 
     # Whole answers of the pure callbacks (a repeated filter change: a hash and a lookup), shared through
-    # Redis when REDIS_URL is set. Outermost WSGI layer: it keeps the bytes as compressed and headed.
+    # Redis when REDIS_URL is set. Outermost WSGI layer: it keeps the bytes as compressed and headed. The
+    # writes of a view never seen (its answer, its pieces) are done once the answer has been sent.
     server.wsgi_app = ResponseCache(server.wsgi_app, cache_get, cache_set,
-                                    lambda: query.get_dataset(settings.data_dir).version, callbacks.is_pure)
+                                    lambda: query.get_dataset(settings.data_dir).version, callbacks.is_pure,
+                                    defer=writes_after_answer, flush=write_pending)
     # static files (plotly.js, 1.4 MB): compressed once per process, not on every first visit
     server.wsgi_app = StaticCache(server.wsgi_app)
 

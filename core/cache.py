@@ -107,7 +107,38 @@ def request_scope():
     finally:
         _REQUEST.reset(token)
         if scope["new"]:
-            _set_many(scope["new"])
+            pending = _PENDING.get()
+            if pending is not None:      # inside writes_after_answer: written once the answer has been sent
+                pending.append(scope["new"])
+            else:
+                _set_many(scope["new"])
+
+
+# A view never seen writes its pieces (~1 ms with Redis: pickling and a round trip) and the response cache its
+# answer (~0.5 ms) before the answer could leave. web/response_cache.ResponseCache collects the pieces' writes
+# with `writes_after_answer()` and does them with `write_pending` after the answer has been sent (the WSGI
+# iterable's close(), which the server calls once the body is out): the reader of the next request may miss them
+# for that moment and compute the piece again, nothing worse.
+_PENDING: ContextVar[list | None] = ContextVar("observatorio_memo_pending", default=None)
+
+
+@contextmanager
+def writes_after_answer():
+    """Inside: the request scopes' writes are collected in the yielded list instead of done (write_pending does
+    them). The list outlives the block; the collecting does not."""
+    pending: list = []
+    token = _PENDING.set(pending)
+    try:
+        yield pending
+    finally:
+        _PENDING.reset(token)
+
+
+def write_pending(pending: list) -> None:
+    """Do the writes `writes_after_answer` collected (never raises: a failing backend falls back as usual)."""
+    for values in pending:
+        _set_many(values)
+    pending.clear()
 
 
 def _key(name: str, key: tuple) -> str:

@@ -74,7 +74,9 @@ for line in sys.stdin:
     cmd = json.loads(line)
     n0 = len(calls)
     if cmd["op"] == "view":
-        r = client.post("/_dash-update-component", json=view_body(cmd["search"]))
+        # buffered: the body read and closed, as a WSGI server does once it is sent (the cache's writes of a
+        # new view happen then: web/response_cache.AfterSend)
+        r = client.post("/_dash-update-component", json=view_body(cmd["search"]), buffered=True)
         fig = r.get_json(silent=True) or {}
         out = {"status": r.status_code, "computed": len(calls) - n0, "cache": r.headers.get("X-Obs-Cache"),
                "map": (fig.get("response") or {}).get("map")}

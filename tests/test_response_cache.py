@@ -43,7 +43,10 @@ def call(mw, body: bytes, path="/_dash-update-component", method="POST", enc="gz
 
     chunks = mw({"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_LENGTH": str(len(body)),
                  "HTTP_ACCEPT_ENCODING": enc, "wsgi.input": io.BytesIO(body)}, start_response)
-    return out["status"], out["headers"], b"".join(chunks)
+    sent = b"".join(chunks)
+    if hasattr(chunks, "close"):   # as a WSGI server does once the body is sent (PEP 3333)
+        chunks.close()
+    return out["status"], out["headers"], sent
 
 
 def body(output="..url.search...map.figure..", search="?year=2022") -> bytes:
@@ -140,3 +143,56 @@ def test_static_files_are_compressed_once_per_process():
     _get(mw, "/assets/nope.css")
     assert app.calls == 8                                 # errors are never kept
     assert mw.size <= 1000
+
+
+def test_writes_happen_after_the_answer_is_sent(stack):
+    """The answer of a view never seen is written to the cache when the server closes the body it has sent
+    (PEP 3333: close() after the last byte), not before the answer leaves."""
+    mw, app, store, _ = stack
+    out = {}
+    chunks = mw({"REQUEST_METHOD": "POST", "PATH_INFO": "/_dash-update-component", "CONTENT_LENGTH": str(len(body())),
+                 "HTTP_ACCEPT_ENCODING": "gzip", "wsgi.input": io.BytesIO(body())},
+                lambda status, headers, exc_info=None: out.update(status=status))
+    assert b"".join(chunks) == b'{"n": 1}' and out["status"] == "200 OK"
+    assert store == {}                      # sent, not yet closed: nothing written
+    chunks.close()
+    assert len(store) == 1
+    chunks.close()                          # a second close writes nothing again
+    assert len(store) == 1
+
+
+def test_the_apps_own_writes_are_deferred_with_the_answer():
+    """`defer` collects the app's cache writes while it answers; `flush` does them after the answer is sent."""
+    from core import cache
+
+    done: list = []
+    flushed: list = []
+
+    def app_(environ, start_response):
+        with cache.request_scope():
+            scope = cache._REQUEST.get()
+            scope["new"]["k"] = "v"      # what memo() puts there for a piece computed in this request
+        start_response("200 OK", [("Content-Type", "application/json")])
+        done.append(True)
+        return [b"{}"]
+
+    store: dict = {}
+    mw = ResponseCache(app_, store.get, store.__setitem__, lambda: "v1", lambda out: True,
+                       defer=cache.writes_after_answer, flush=lambda pending: flushed.extend(pending))
+    chunks = mw({"REQUEST_METHOD": "POST", "PATH_INFO": "/_dash-update-component", "CONTENT_LENGTH": str(len(body())),
+                 "HTTP_ACCEPT_ENCODING": "gzip", "wsgi.input": io.BytesIO(body())}, lambda *a: None)
+    assert done and flushed == [] and store == {}
+    assert cache._PENDING.get() is None     # the collecting ended with the answer
+    chunks.close()
+    assert flushed == [{"k": "v"}] and len(store) == 1
+
+
+def test_a_failing_write_after_the_answer_is_logged_not_raised(caplog):
+    def boom(key, value):
+        raise RuntimeError("cache down")
+    mw = ResponseCache(App(), lambda k: None, boom, lambda: "v1", lambda out: True)
+    chunks = mw({"REQUEST_METHOD": "POST", "PATH_INFO": "/_dash-update-component", "CONTENT_LENGTH": str(len(body())),
+                 "HTTP_ACCEPT_ENCODING": "gzip", "wsgi.input": io.BytesIO(body())}, lambda *a: None)
+    assert b"".join(chunks) == b'{"n": 1}'
+    chunks.close()
+    assert "write after the answer failed" in caplog.text

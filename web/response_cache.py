@@ -54,18 +54,41 @@ def call_and_collect(app: Callable, environ: dict, start_response: Callable,
     return captured["status"], captured["headers"], payload
 
 
+class AfterSend(list):
+    """A WSGI body (a list of byte strings) whose close() runs `after` once: WSGI servers call close() after the
+    last byte has been written (PEP 3333), so what `after` does is not part of the answer's time. `after` must
+    not raise (the cache's writes never do); if it does, it is logged, never passed to the server."""
+
+    def __init__(self, body: list, after: Callable[[], None]):
+        super().__init__(body)
+        self._after: Callable[[], None] | None = after
+
+    def close(self) -> None:
+        after, self._after = self._after, None
+        if after is not None:
+            try:
+                after()
+            except Exception:   # noqa: BLE001 - the answer is already sent: say so, never fail the server
+                log.exception("write after the answer failed")
+
+
 class ResponseCache:
     """WSGI middleware. `get(key)` / `set(key, value)` reach the cache (core.cache.cache_get / cache_set: they
     never raise); `version()` the data version (part of every key); `cacheable(output)` says whether the
     callback named by a body's `output` string may be cached."""
 
     def __init__(self, app: Callable, get: Callable[[str], Any], set: Callable[[str, Any], None],
-                 version: Callable[[], str], cacheable: Callable[[str], bool]):
+                 version: Callable[[], str], cacheable: Callable[[str], bool],
+                 defer: Callable[[], Any] | None = None, flush: Callable[[list], None] | None = None):
         self.app = app
         self.get = get
         self.set = set
         self.version = version
         self.cacheable = cacheable
+        # `defer()`: a context manager collecting the app's own cache writes into the list it yields, `flush(list)`
+        # does them (core.cache.writes_after_answer / write_pending); both done after the answer is sent
+        self.defer = defer
+        self.flush = flush
 
     def __call__(self, environ: dict, start_response: Callable):
         if environ.get("REQUEST_METHOD") != "POST" or not str(environ.get("PATH_INFO", "")).endswith(PATH_SUFFIX):
@@ -87,10 +110,23 @@ class ResponseCache:
             start_response(status, headers + [("Content-Length", str(len(payload))), ("X-Obs-Cache", "hit")])
             return [payload]
 
-        status, headers, payload = call_and_collect(self.app, environ, start_response, [("X-Obs-Cache", "miss")])
+        pending: list = []
+        if self.defer is not None:
+            with self.defer() as pending:
+                status, headers, payload = call_and_collect(self.app, environ, start_response,
+                                                            [("X-Obs-Cache", "miss")])
+        else:
+            status, headers, payload = call_and_collect(self.app, environ, start_response, [("X-Obs-Cache", "miss")])
+        kept = None
         if status.startswith("200") and len(payload) <= MAX_ANSWER:
-            self.set(key, (status, [(k, v) for k, v in headers if k.lower() in KEPT_HEADERS], payload))
-        return [payload]
+            kept = (status, [(k, v) for k, v in headers if k.lower() in KEPT_HEADERS], payload)
+
+        def after_send() -> None:   # the writes, once the server has sent the answer (it calls close() then)
+            if pending and self.flush is not None:
+                self.flush(pending)
+            if kept is not None:
+                self.set(key, kept)
+        return AfterSend([payload], after_send)
 
     def _key(self, body: bytes, environ: dict) -> str | None:
         try:
