@@ -36,12 +36,13 @@
 
   // preloaded on pages that have the embed button, once the first map is drawn (the same test as
   // 22_static_map.js): on a phone's link it then never shares the bandwidth with plotly.js or the GeoJSON.
-  // A page whose map is never drawn (no data) loads it 10 s after its load event.
+  // A page whose map is never drawn (no data) loads it 10 s after its load event; either way the observer stops
+  // then (a page without the embed button never loads it).
   var started = false;
   function start() {
+    observer.disconnect();
     if (started || !document.getElementById('embed-open')) { return; }
     started = true;
-    observer.disconnect();
     Object.keys(addresses()).forEach(function (n) { load(n).catch(function () {}); });
   }
   var observer = new MutationObserver(function () {
