@@ -11,11 +11,15 @@
   'use strict';
   // hidden, not removed: the element is React's (the page's layout), and React must find it where it left it
   function drop(img) { img.hidden = true; }
+  // whether plotly.js has drawn the main map's areas (also read by 23_deferred.js)
+  function mapDrawn() {
+    var map = document.getElementById('map');
+    return !!(map && map.querySelector('.choroplethlayer path'));
+  }
+  window.obsMapDrawn = mapDrawn;
   var observer = new MutationObserver(function () {
     var img = document.querySelector('img.obs-map-static:not([hidden])');
-    if (!img) { return; }
-    var map = document.getElementById('map');
-    if (map && map.querySelector('.choroplethlayer path')) { drop(img); }
+    if (img && mapDrawn()) { drop(img); }
   });
   observer.observe(document, {childList: true, subtree: true});
   document.addEventListener('error', function (e) {

@@ -34,8 +34,8 @@
 
   window.obsDeferred = {load: load};
 
-  // preloaded on pages that have the embed button, once the first map is drawn (the same test as
-  // 22_static_map.js): on a phone's link it then never shares the bandwidth with plotly.js or the GeoJSON.
+  // preloaded on pages that have the embed button, once the first map is drawn (22_static_map.js's test): on a
+  // phone's link it then never shares the bandwidth with plotly.js or the GeoJSON.
   // A page whose map is never drawn (no data) loads it 10 s after its load event; either way the observer stops
   // then (a page without the embed button never loads it).
   var started = false;
@@ -46,8 +46,7 @@
     Object.keys(addresses()).forEach(function (n) { load(n).catch(function () {}); });
   }
   var observer = new MutationObserver(function () {
-    var map = document.getElementById('map');
-    if (map && map.querySelector('.choroplethlayer path')) { start(); }
+    if (window.obsMapDrawn && window.obsMapDrawn()) { start(); }
   });
   observer.observe(document, {childList: true, subtree: true});
   window.addEventListener('load', function () { setTimeout(start, 10000); });

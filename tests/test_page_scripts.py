@@ -112,56 +112,15 @@ def test_page_defers_the_dbc_bundle_and_serves_it(client):
     assert served.status_code == 200 and b"dash_bootstrap_components" in served.get_data()
 
 
-@pytest.mark.parametrize("path,search", [
-    ("/", "?lang=es"), ("/", "?country=CRI&level=1&lang=en"), ("/", "?view=present"),
-    ("/", "?country=CRI&level=1&year=2023&unit=CRI&embed=1&chart=map"), ("/comparar", "?compare=CRI"),
-    ("/conciliar", "?country=CRI"), ("/nope", "")])
-def test_no_first_layout_has_a_dbc_component(fixture_dir, path, search):
-    """What deferring the bundle rests on: a component of dash-bootstrap-components in a page's first render
-    would find its library missing. The embed dialog is one, rendered only when opened (callbacks/partb.py)."""
-    from callbacks import main
+@pytest.fixture(scope="module")
+def default_dir(fixture_dir):
+    """The app's default data folder is the fixture's for these tests, and whatever it was afterwards."""
     from core import query
 
     saved = list(query._DEFAULT_DIR)
     query.set_default_data_dir(fixture_dir)
-    try:
-        tree = main.render_page(path, search)
-    finally:
-        query._DEFAULT_DIR[:] = saved
-    found, seen = [], []
-
-    def walk(node):
-        seen.append(type(node).__name__)
-        if type(node).__module__.startswith("dash_bootstrap_components"):
-            found.append(type(node).__name__)
-        kids = getattr(node, "children", None)
-        for k in kids if isinstance(kids, (list, tuple)) else [kids]:
-            if hasattr(k, "to_plotly_json"):
-                walk(k)
-    walk(tree)
-    assert len(seen) > 5 and found == []
-
-
-def test_the_embed_dialog_is_rendered_on_demand_with_the_views_code(fixture_dir):
-    from callbacks import partb as cb
-    from core import query
-    from layouts import partb as L
-
-    saved = list(query._DEFAULT_DIR)
-    query.set_default_data_dir(fixture_dir)
-    try:
-        store = {"state": {"country": "CRI", "level": 1, "year": 2023, "unit": "CRI", "lang": "en"}}
-        modal = cb.render_embed(1, store, "en")
-        assert cb.render_embed(None, store, "en") is dash.no_update
-        junk = cb.render_embed(1, "junk", "<script>")   # a hostile store and language: an empty code, Spanish
-    finally:
-        query._DEFAULT_DIR[:] = saved
-    assert type(modal).__module__.startswith("dash_bootstrap_components") and modal.is_open is True
-    code = [c for c in _walk(modal) if getattr(c, "id", None) == L.EMBED_CODE][0].value
-    assert "country=CRI&amp;level=1" in code and "chart=map" in code and "lang=en" in code
-    assert [c for c in _walk(junk) if getattr(c, "id", None) == L.EMBED_CODE][0].value == ""
-    titles = [c.children for c in _walk(junk) if type(c).__name__ == "ModalTitle"]
-    assert titles == ["Insertar esta vista"]   # an unknown language: the Spanish dialog
+    yield fixture_dir
+    query._DEFAULT_DIR[:] = saved
 
 
 def _walk(node):
@@ -170,3 +129,33 @@ def _walk(node):
     for k in kids if isinstance(kids, (list, tuple)) else [kids]:
         if hasattr(k, "to_plotly_json"):
             yield from _walk(k)
+
+
+@pytest.mark.parametrize("path,search", [
+    ("/", "?lang=es"), ("/", "?country=CRI&level=1&lang=en"), ("/", "?view=present"),
+    ("/", "?country=CRI&level=1&year=2023&unit=CRI&embed=1&chart=map"), ("/comparar", "?compare=CRI"),
+    ("/conciliar", "?country=CRI"), ("/nope", "")])
+def test_no_first_layout_has_a_dbc_component(default_dir, path, search):
+    """What deferring the bundle rests on: a component of dash-bootstrap-components in a page's first render
+    would find its library missing. The embed dialog is one, rendered only when opened (callbacks/partb.py)."""
+    from callbacks import main
+
+    nodes = list(_walk(main.render_page(path, search)))
+    found = [type(n).__name__ for n in nodes if type(n).__module__.startswith("dash_bootstrap_components")]
+    assert len(nodes) > 5 and found == []
+
+
+def test_the_embed_dialog_is_rendered_on_demand_with_the_views_code(default_dir):
+    from callbacks import partb as cb
+    from layouts import partb as L
+
+    store = {"state": {"country": "CRI", "level": 1, "year": 2023, "unit": "CRI", "lang": "en"}}
+    modal = cb.render_embed(1, store, "en")
+    assert cb.render_embed(None, store, "en") is dash.no_update
+    junk = cb.render_embed(1, "junk", "<script>")   # a hostile store and language: an empty code, Spanish
+    assert type(modal).__module__.startswith("dash_bootstrap_components") and modal.is_open is True
+    code = [c for c in _walk(modal) if getattr(c, "id", None) == L.EMBED_CODE][0].value
+    assert "country=CRI&amp;level=1" in code and "chart=map" in code and "lang=en" in code
+    assert [c for c in _walk(junk) if getattr(c, "id", None) == L.EMBED_CODE][0].value == ""
+    titles = [c.children for c in _walk(junk) if type(c).__name__ == "ModalTitle"]
+    assert titles == ["Insertar esta vista"]   # an unknown language: the Spanish dialog

@@ -22,6 +22,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import orjson
@@ -110,12 +111,7 @@ class ResponseCache:
             start_response(status, headers + [("Content-Length", str(len(payload))), ("X-Obs-Cache", "hit")])
             return [payload]
 
-        pending: list = []
-        if self.defer is not None:
-            with self.defer() as pending:
-                status, headers, payload = call_and_collect(self.app, environ, start_response,
-                                                            [("X-Obs-Cache", "miss")])
-        else:
+        with (self.defer() if self.defer is not None else nullcontext([])) as pending:
             status, headers, payload = call_and_collect(self.app, environ, start_response, [("X-Obs-Cache", "miss")])
         kept = None
         if status.startswith("200") and len(payload) <= MAX_ANSWER:
