@@ -89,7 +89,7 @@ def _present(col: pd.Series, where: np.ndarray | None = None) -> set:
     vals = col.to_numpy(dtype=object)
     if where is not None:
         vals = vals[where]
-    return {v for v in vals.tolist() if v is not None and v == v}
+    return {v for v in set(vals.tolist()) if v is not None and v == v}
 
 
 def _source_labels(ds: query.Dataset, ids) -> dict[str, str]:
@@ -114,23 +114,14 @@ def _annotated(ds: query.Dataset, level: int, focus: str | None, offense: str, y
     state = ViewState(level=level, offense=offense, year=year, sex=sex, age=age, measure=measure, pool=pool)
     cols = query.map_columns(ds, level, focus, offense, year, sex, age, measure)
     if smallnum.pools(state):
-        out = smallnum.annotate(ds, state, pd.DataFrame({c: _as_object(v) for c, v in cols.items()}))
+        out = smallnum.annotate(ds, state, query.object_frame(cols))
         out = out.astype({c: object for c, dt in out.dtypes.items() if pd.api.types.is_string_dtype(dt)})
-    else:   # no pooling: the map table and the small-numbers columns in one DataFrame (as annotate would give)
-        cols = cols | smallnum.plain_columns(cols["count"], cols["rank"])
-        out = pd.DataFrame({c: _as_object(v) for c, v in cols.items()})
-    # column labels as Python objects: pandas 3 makes them Arrow strings, and each of the ~50 `table[name]` a
-    # view makes then costs ~35 instead of ~23 us
-    out.columns = pd.Index(list(out.columns), dtype=object)
-    return out
-
-
-def _as_object(col):
-    """A text column kept as Python objects (pandas would infer its Arrow-backed str dtype); others as they are."""
-    if isinstance(col, pd.Index) or getattr(col, "dtype", None) == object or pd.api.types.is_string_dtype(
-            getattr(col, "dtype", None)):
-        return pd.Series(np.asarray(col, dtype=object), dtype=object, copy=False)
-    return col
+        # column labels as Python objects: pandas 3 makes them Arrow strings, and each of the ~50
+        # `table[name]` a view makes then costs ~35 instead of ~23 us
+        out.columns = pd.Index(list(out.columns), dtype=object)
+        return out
+    # no pooling: the map table and the small-numbers columns in one DataFrame (as annotate would give)
+    return query.object_frame(cols | smallnum.plain_columns(cols["count"], cols["rank"]))
 
 
 def _frame(ds: query.Dataset, level: int, focus: str | None, unit_ids) -> dict:
@@ -184,10 +175,11 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     payload["separators"] = plotly_separators(locale_of(state))
     # plain-language messages about missing data
     msg = ""
-    if table["value"].notna().sum() == 0:
+    has = ~np.isnan(table["value"].to_numpy(dtype="float64"))
+    if not has.any():
         msg = t("no_data_level_detail", lang, place=area_name(ds, focus, lang))
     elif state.level > 0 and focus is None:
-        with_data = set(table.loc[table["value"].notna(), "country"])
+        with_data = set(table["country"].to_numpy(dtype=object)[has].tolist())
         lacking = [ds.name(c) for c in ds.countries if c not in with_data
                    and (c, state.level) in query.catalog(ds).levels_with_units]
         if lacking:
@@ -302,14 +294,15 @@ def ranking_view(ds: query.Dataset, state: ViewState) -> dict:
     lang = state.lang
     focus, table = _table(ds, state)
     ids = _present(table["source"])
-    n_missing = int(table["value"].isna().sum())
+    missing = np.isnan(table["value"].to_numpy(dtype="float64"))
+    n_missing = int(missing.sum())
     # no unit with a value: no rows (ranking_rows' per-column setup alone cost ~3.5 ms)
     rows = ranking_rows(table, _source_labels(ds, ids), lang) if n_missing < len(table) else []
     level_name = t(f"level_{state.level}", lang)
     title = f"{t('ranking_title', lang)} · {level_name} · {area_name(ds, focus, lang)} · {state.year}"
     note = t("units_no_data", lang, n=n_missing) if n_missing else ""
     if n_missing and n_missing <= 12:
-        note += ": " + ", ".join(table.loc[table["value"].isna(), "name"].tolist())
+        note += ": " + ", ".join(table["name"].to_numpy(dtype=object)[missing].tolist())
     return {"rows": rows, "title": title, "note": note}
 
 
@@ -317,7 +310,7 @@ def ranking_rows(table: pd.DataFrame, source_labels: dict[str, str], lang: str =
     """The ranking's rows, units with a value only: what the browser's table shows (assets/21_ranking.js: rank,
     name, rate, count, population, source, flag: tie / fewer than 20 cases / pooled years) and the unit id. Built
     column by column, without a row object per unit (~4.5 ms -> ~1.5 ms at level 2 for the region)."""
-    rows = np.flatnonzero(table["value"].notna().to_numpy())
+    rows = np.flatnonzero(~np.isnan(table["value"].to_numpy(dtype="float64")))
     n = len(rows)
 
     def col(name: str, default=None) -> list:   # Python scalars

@@ -1,5 +1,6 @@
 """Pure figure functions: plain dicts, GeoJSON by URL, Patches without geometry, classed legend, no-data grey."""
 import json
+import warnings
 
 import numpy as np
 import orjson
@@ -21,6 +22,31 @@ def test_classify_quantiles_and_few_values():
     assert idx.min() == 0 and idx.max() == 4
     bins2, idx2 = figures.classify(np.array([3.0, 1.0, 3.0]))
     assert bins2 == [1.0, 3.0] and idx2.tolist() == [1, 0, 1]
+
+
+def test_classify_is_mapclassify_quantiles():
+    """figures.classify calls mapclassify's quantile and bin1d without the fit summary Quantiles adds: the same
+    bounds and classes as Quantiles, on the maps' values and on awkward ones (ties, a long tail, few values)."""
+    import mapclassify
+
+    rng = np.random.default_rng(7)
+    cases = [rng.gamma(2.0, 50.0, 470).round(), rng.gamma(0.5, 3.0, 1366), rng.integers(0, 4, 300).astype(float),
+             np.r_[np.zeros(200), np.arange(1.0, 50.0)], np.array([0.5, 0.5, 0.5, 2.0, 2.0, 9.0, 10.0])]
+    ds = query.get_dataset()
+    for off in ("homicide", "theft", "robbery"):
+        cols = query.map_columns(ds, 2, None, off, 2023, "total", "total", "count")
+        vals = cols["value"][~np.isnan(cols["value"])]
+        if len(vals):
+            cases.append(vals)
+    for vals in cases:
+        bins, idx = figures.classify(vals, 5)
+        if len(np.unique(vals)) <= 5:
+            continue   # fewer distinct values than classes: one class per value, not Quantiles
+        with warnings.catch_warnings():   # "Not enough unique values ... Setting k to 2": as classify does
+            warnings.simplefilter("ignore")
+            q = mapclassify.Quantiles(vals, k=5)
+        assert bins == [float(b) for b in q.bins]
+        assert idx.tolist() == np.asarray(q.yb).tolist()
 
 
 def test_legend_is_formatted_per_locale():

@@ -326,6 +326,23 @@ def test_annotated_table_in_one_go_as_annotate_of_map_table(ds):
             assert_same_frame(got, _text_as_object(smallnum.annotate(ds, st, ref_map_table(ds, *case))))
 
 
+def test_object_frame_without_pandas_private_constructor(ds, monkeypatch):
+    """query.object_frame builds with pandas' DataFrame._from_arrays (private API); a pandas without it gets the
+    public constructor: the same frame either way, text columns and labels as Python objects."""
+    from core import smallnum
+    level, focus, off, year, sex, age, m = next(iter(_cases(ds)))
+    cols = query.map_columns(ds, level, focus, off, year, sex, age, m)
+    cols = cols | smallnum.plain_columns(cols["count"], cols["rank"])
+    fast = query.object_frame(cols)
+    monkeypatch.delattr(pd.DataFrame, "_from_arrays")
+    public = query.object_frame(cols)
+    assert_same_frame(fast, public)
+    assert list(fast.columns) == list(cols) and fast.columns.dtype == object
+    assert all(fast[c].dtype == object for c in ("unit_id", "name", "source", "pool_years"))
+    assert fast["rank"].dtype == "Float64" and fast["value"].dtype == "float64"
+    assert len(fast) == len(cols["value"]) and fast.index.equals(pd.RangeIndex(len(fast)))
+
+
 def test_cell_sources_rows_as_masks(ds):
     """query.cell_sources picks the cell's rows by position: the same frame as the five boolean masks."""
     f = query.source_facts(ds)
