@@ -92,7 +92,8 @@ def update_map(store, meta):
         return no_update, no_update, no_update, no_update
     ds = _ds()
     payload = view.map_piece(ds, state)
-    missing = ids_digest(payload["missing"])   # the grey areas the browser will have
+    # the grey areas the browser will have (units one by one, then countries as one area)
+    missing = ids_digest(payload["missing"] + ["|"] + payload.get("missing_countries", []))
     coloured = ids_digest(payload["ids"])      # and the coloured ones
     new_meta = {"geo_key": payload["geo_key"], "focus": payload["focus"], "view": payload["view"],
                 "missing": missing, "ids": coloured}

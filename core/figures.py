@@ -3,6 +3,7 @@
 The map is an SVG choropleth on a Mercator `geo` subplot, five traces (MAP_TRACES, bottom to top), GeoJSON by
 URL (fetched once, cached by the browser):
   land:     the countries of the region (level 0), light fill: the context around the values
+  nodata_countries: on large maps, countries none of whose units has a value, grey as one area each
   nodata:   units without data (light grey, "Sin datos" / "No data", never coloured as zero)
   data:     units with data, z = class index, discrete ColorBrewer YlOrRd scale
   borders:  the country borders (level 0), outline only
@@ -136,11 +137,13 @@ def frame(bbox: tuple[float, float, float, float] | None, min_aspect: float = MI
 
 # ---------------------------------------------------------------------------------------------------
 def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, locale: str,
-                source_labels: dict[str, str], selected: str | None, view: dict) -> dict:
+                source_labels: dict[str, str], selected: str | None, view: dict,
+                land_ids: list[str] | None = None) -> dict:
     """Everything the map needs for one view, as plain data (cacheable).
 
     `table` is core.query.map_table's output; `source_labels` maps source ids to short names;
-    `view` is frame()'s output."""
+    `view` is frame()'s output; `land_ids` the countries the land GeoJSON has (`grey_countries`: a country
+    without any value is drawn grey as one area on large maps)."""
     value = table["value"].to_numpy(dtype="float64")
     has = ~np.isnan(value)
     all_ids = table["unit_id"].to_numpy(dtype=object)
@@ -151,7 +154,8 @@ def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, loca
     n = len(rows)
     texts = _hover_texts(table, rows, measure=measure, year=year, lang=lang, locale=locale,
                          source_labels=source_labels)
-    missing = sorted(all_ids[~has].tolist())   # sorted ids: ~20% smaller once compressed
+    n_missing = int((~has).sum())
+    missing, whole = grey_countries(all_ids, table["country"].to_numpy(dtype=object), has, land_ids)
     small = (table["small"].to_numpy(dtype=bool)[rows].tolist() if "small" in table and measure == "rate"
              else [False] * n)
     return {
@@ -162,8 +166,10 @@ def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, loca
         "hovertext": texts,
         "k": len(bins),
         "colors": class_colors(len(bins)) if bins else [],
-        "legend": legend_items(vals, bins, measure, locale, lang, len(missing)),
+        "legend": legend_items(vals, bins, measure, locale, lang, n_missing),
         "missing": missing,
+        "missing_countries": whole,
+        "n_units": len(all_ids),
         "selected": [selected] if selected and selected in set(all_ids.tolist()) else [],
         "view": view,
     }
@@ -228,11 +234,32 @@ NODATA_OUTLINE_MAX_UNITS = 300
 
 def nodata_line_width(payload: dict) -> float:
     """White outline of the grey no-data areas: 0.6 px on maps of up to 300 units, none above."""
-    return 0.6 if len(payload["missing"]) + len(payload["ids"]) <= NODATA_OUTLINE_MAX_UNITS else 0
+    n = payload.get("n_units", len(payload["missing"]) + len(payload["ids"]))
+    return 0.6 if n <= NODATA_OUTLINE_MAX_UNITS else 0
+
+
+def grey_countries(ids: np.ndarray, countries: np.ndarray, has: np.ndarray,
+                   land_ids: list[str] | None) -> tuple[list[str], list[str]]:
+    """(the units without a value drawn one by one, the countries drawn grey as one area), both sorted.
+
+    On a map of more than NODATA_OUTLINE_MAX_UNITS units the grey areas have no outline, so a country none of
+    whose units has a value looks the same drawn as its own outline (the land GeoJSON's feature, `land_ids`)
+    as drawn unit by unit: at level 2 for the region, ~1,290 of the 1,366 areas (only Costa Rica publishes
+    municipal figures) become six. Its tooltip then names the country and says it has no data at this level.
+    Smaller maps keep every unit, with the white outlines that show a country's departments."""
+    none = ~has
+    if not land_ids or len(ids) <= NODATA_OUTLINE_MAX_UNITS or not none.any():
+        return sorted(ids[none].tolist()), []
+    lacking = set(countries[none].tolist()) - set(countries[has].tolist())
+    whole = sorted(lacking & set(land_ids))
+    if not whole:
+        return sorted(ids[none].tolist()), []
+    one_by_one = none & ~np.isin(countries, np.array(whole, dtype=object))
+    return sorted(ids[one_by_one].tolist()), whole
 
 
 # trace order of the map: what is drawn first lies below
-MAP_TRACES = ("land", "nodata", "data", "borders", "selected")
+MAP_TRACES = ("land", "nodata_countries", "nodata", "data", "borders", "selected")
 TRACE = {name: i for i, name in enumerate(MAP_TRACES)}
 
 
@@ -257,6 +284,12 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
         "type": "choropleth", "name": "land", "geojson": land_url, "featureidkey": "id", "locations": land_ids,
         "z": zeros, "colorscale": _fill(LAND_COLOR), "showscale": False, "hoverinfo": "skip",
         "marker": {"line": {"width": 0, "color": LAND_COLOR}}}
+    grey = payload.get("missing_countries") or []
+    data[TRACE["nodata_countries"]] = {   # countries without any value, each as one area (grey_countries)
+        "type": "choropleth", "name": "nodata_countries", "geojson": land_url, "featureidkey": "id",
+        "locations": grey, "z": [0] * len(grey), "colorscale": _fill(NO_DATA_COLOR), "showscale": False,
+        "marker": {"line": {"width": 0, "color": NO_DATA_COLOR}, "opacity": 1},
+        "hovertemplate": f"<b>%{{properties.name}}</b><br>{t('no_data_here', lang)}<extra></extra>"}
     data[TRACE["nodata"]] = {
         "type": "choropleth", "name": "nodata", "geojson": geo_url, "featureidkey": "id",
         "locations": payload["missing"], "z": [0] * len(payload["missing"]),
@@ -343,6 +376,9 @@ def map_patch(payload: dict, *, reframe: bool, send_missing: bool = True, send_i
     if send_missing:
         nodata["locations"] = payload["missing"]
         nodata["z"] = [0] * len(payload["missing"])
+        grey = payload.get("missing_countries") or []
+        p["data"][TRACE["nodata_countries"]]["locations"] = grey
+        p["data"][TRACE["nodata_countries"]]["z"] = [0] * len(grey)
     if send_ids:
         data["locations"] = payload["ids"]
     data["z"] = payload["z"]

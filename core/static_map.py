@@ -150,6 +150,10 @@ def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str
     # elements instead of ~1,400 (measured: the image's long frames 60 ms -> none). Units never overlap, so a
     # style's areas painted together look as painted one by one (an enclave of the same class is the other unit's
     # hole filled again: odd under even-odd)
+    # countries without any value, grey as one area each (figures.grey_countries), then the units one by one
+    grey = set(payload.get("missing_countries") or [])
+    body.append('<g class="nd">' + "".join(f'<use href="#l{i}"/>' for i, u in enumerate(land_ids) if u in grey)
+                + "</g>")
     nd = cls(NO_DATA_COLOR, "#ffffff", nodata_line_width(payload))
     body.append("<g>" + _joined({nd: [unit_paths.get(u, "") for u in payload["missing"]]}) + "</g>")
     data: dict[str, list[str]] = {}
@@ -160,7 +164,7 @@ def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str
     body.append('<g class="sel">' + _joined({"": [unit_paths.get(u, "") for u in payload.get("selected") or []]})
                 + "</g>")
     css = ["path,use{vector-effect:non-scaling-stroke;fill-rule:evenodd;stroke-linejoin:miter}",
-           f".land use{{fill:{LAND_COLOR};stroke:none}}",
+           f".land use{{fill:{LAND_COLOR};stroke:none}}", f".nd use{{fill:{NO_DATA_COLOR};stroke:none}}",
            f".borders use{{fill:none;stroke:{BORDER_LINE[0]};stroke-width:{BORDER_LINE[1]:g}px}}",
            f".sel path{{fill:none;stroke:{SELECTED_LINE[0]};stroke-width:{SELECTED_LINE[1]:g}px}}"]
     for (fill, stroke, width), name in styles.items():

@@ -157,21 +157,22 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     focus, table = _table(ds, state)
     scope = query.geo_scope(state.level, state.country)
     ids = _present(table["source"]) | _present(table["population_source"])
+    land = query.land_scope(scope)   # the countries at region scale, or at full detail under a country's map
+    land_ids = query.geo_ids(ds, 0, land)
     payload = figures.map_payload(
         table, measure=state.measure, year=state.year or 0, lang=lang, locale=locale_of(state),
         source_labels=_source_labels(ds, ids), selected=state.unit,
-        view=_frame(ds, state.level, focus, table["unit_id"]))
+        view=_frame(ds, state.level, focus, table["unit_id"]), land_ids=land_ids)
     payload["geo_key"] = f"{state.level}|{scope}|{geo_token(ds)}"
     payload["focus"] = focus or REGION
     payload["geo_url"] = geo_url(ds, state.level, scope)
     outlines = []
     if state.level == 2:
         outlines.append(geo_url(ds, 1, scope))
-    land = query.land_scope(scope)   # the countries at region scale, or at full detail under a country's map
     payload["land_url"] = geo_url(ds, 0, land)
     outlines.append(payload["land_url"])
     payload["outline_urls"] = outlines
-    payload["land_ids"] = query.geo_ids(ds, 0, land)
+    payload["land_ids"] = land_ids
     payload["separators"] = plotly_separators(locale_of(state))
     # plain-language messages about missing data
     msg = ""

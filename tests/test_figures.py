@@ -104,6 +104,48 @@ def test_no_data_units_are_grey_not_zero(ds):
     assert "El Salvador" in p["message"]
 
 
+def test_grey_countries_split():
+    """Units without a value: on a large map a country none of whose units has one is drawn as one grey area
+    (its land feature); a country with some values, or without a land feature, keeps its units one by one."""
+    ids = np.array(["A-1", "A-2", "B-1", "B-2", "C-1", "D-1"], dtype=object)
+    ctry = np.array(["A", "A", "B", "B", "C", "D"], dtype=object)
+    has = np.array([False, False, True, False, False, False])
+    land = ["A", "B", "C"]                      # D has no land feature
+    assert figures.grey_countries(ids, ctry, has, land) == (["A-1", "A-2", "B-2", "C-1", "D-1"], [])  # small map
+    lim = figures.NODATA_OUTLINE_MAX_UNITS
+    try:
+        figures.NODATA_OUTLINE_MAX_UNITS = 5
+        assert figures.grey_countries(ids, ctry, has, land) == (["B-2", "D-1"], ["A", "C"])
+        assert figures.grey_countries(ids, ctry, has, None) == (["A-1", "A-2", "B-2", "C-1", "D-1"], [])
+        assert figures.grey_countries(ids, ctry, np.ones(6, dtype=bool), land) == ([], [])
+        assert figures.grey_countries(ids, ctry, np.zeros(6, dtype=bool), land) == (["D-1"], ["A", "B", "C"])
+    finally:
+        figures.NODATA_OUTLINE_MAX_UNITS = lim
+
+
+def test_countries_without_values_grey_as_one_area(ds, monkeypatch):
+    """The fixture's region map made a large one: Guatemala, Honduras and El Salvador have no value at level 1,
+    so they are drawn grey from the land GeoJSON, with a tooltip that says so; the legend still says 'No data';
+    the patch of a change carries them with the grey units."""
+    monkeypatch.setattr(figures, "NODATA_OUTLINE_MAX_UNITS", 3)
+    _, p = _payload(ds, "level=1&year=2023&lang=en")
+    assert p["missing_countries"] == ["GTM", "HND", "SLV"] and p["missing"] == [] and p["n_units"] == 7
+    assert p["legend"][-1]["nodata"] is True
+    fig = figures.map_figure(p, geo_url=p["geo_url"], outline_urls=p["outline_urls"], land_url=p["land_url"],
+                             lang="en", separators=".,", uirevision="x")
+    grey = fig["data"][figures.TRACE["nodata_countries"]]
+    assert grey["geojson"] == p["land_url"] and grey["locations"] == ["GTM", "HND", "SLV"]
+    assert grey["colorscale"][0][1] == figures.NO_DATA_COLOR and "No data at this level" in grey["hovertemplate"]
+    assert fig["data"][figures.TRACE["nodata"]]["locations"] == []
+    assert figures.nodata_line_width(p) == 0        # a large map: no outlines on grey, as before the split
+    ops = {tuple(op["location"]): op["params"]["value"]
+           for op in figures.map_patch(p, reframe=False).to_plotly_json()["operations"]}
+    assert ops[("data", figures.TRACE["nodata_countries"], "locations")] == ["GTM", "HND", "SLV"]
+    kept = {tuple(op["location"]) for op in
+            figures.map_patch(p, reframe=False, send_missing=False).to_plotly_json()["operations"]}
+    assert ("data", figures.TRACE["nodata_countries"], "locations") not in kept
+
+
 def test_patch_carries_only_values(ds):
     _, p = _payload(ds, "country=CRI&level=1&year=2023&unit=CRI")
     patch = figures.map_patch(p, reframe=False).to_plotly_json()

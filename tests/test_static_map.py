@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from core import query, static_map, view
+from core import figures, query, static_map, view
 from core.controller import sync
 from core.figures import BORDER_LINE, LAND_COLOR, NO_DATA_COLOR
 
@@ -70,9 +70,14 @@ def _styles(svg: str) -> dict[str, dict[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("search", ["?country=CRI&level=1&year=2023", "?country=region&level=1",
-                                    "?country=CRI&level=2&unit=CRI-101"])
-def test_svg_draws_every_trace_of_the_interactive_map(ds, search):
+@pytest.mark.parametrize("search,limit", [("?country=CRI&level=1&year=2023", None), ("?country=region&level=1", None),
+                                          ("?country=CRI&level=2&unit=CRI-101", None),
+                                          ("?country=region&level=1", 3)])
+def test_svg_draws_every_trace_of_the_interactive_map(ds, search, limit, monkeypatch):
+    """limit: the fixture's maps are small; with a lower NODATA_OUTLINE_MAX_UNITS its region map is a large one,
+    whose countries without any value are drawn grey as one area each (figures.grey_countries)."""
+    if limit is not None:
+        monkeypatch.setattr(figures, "NODATA_OUTLINE_MAX_UNITS", limit)
     state = sync(ds, None, search).state
     payload = view.map_view(ds, state)
     svg = view.static_map_svg(ds, state, payload)
@@ -84,9 +89,10 @@ def test_svg_draws_every_trace_of_the_interactive_map(ds, search):
     land = static_map.level_paths(ds, 0, query.land_scope(scope), units)   # the land the interactive map draws
     assert payload["land_url"].startswith(f"/geo/level-0.json?country={query.land_scope(scope)}&")
     styles = _styles(svg)
-    groups = root.find(SVG + "g").findall(SVG + "g")             # inside the clip: land, nodata, data, borders, sel
-    assert [g.get("class") for g in groups] == ["land", None, None, "borders", "sel"]
-    land_g, nodata_g, data_g, borders_g, sel_g = groups
+    # inside the clip: land, countries without a value, units without a value, values, borders, selected
+    groups = root.find(SVG + "g").findall(SVG + "g")
+    assert [g.get("class") for g in groups] == ["land", "nd", None, None, "borders", "sel"]
+    land_g, grey_g, nodata_g, data_g, borders_g, sel_g = groups
     # the values: one path per colour, its units' outlines in the payload's order, filled with the class's colour
     drawn = {styles["." + p.get("class")]["fill"]: p.get("d") for p in data_g}
     expected: dict[str, str] = {}
@@ -100,6 +106,11 @@ def test_svg_draws_every_trace_of_the_interactive_map(ds, search):
     defs = {p.get("id"): p.get("d") for p in root.find(SVG + "defs").findall(SVG + "path")}
     assert sorted(defs.values()) == sorted(land[u] for u in payload["land_ids"])
     assert len(land_g) == len(borders_g) == len(defs)
+    # the countries without any value: their land shape again, grey
+    grey = [defs[u.get("href")[1:]] for u in grey_g]
+    assert sorted(grey) == sorted(land[c] for c in payload["missing_countries"])
+    assert styles[".nd use"]["fill"] == NO_DATA_COLOR
+    assert bool(payload["missing_countries"]) == (limit is not None)   # the fixture's region map has such a country
     assert styles[".land use"]["fill"] == LAND_COLOR and styles[".borders use"]["stroke"] == BORDER_LINE[0]
     assert "".join(p.get("d") for p in sel_g) == "".join(paths[u] for u in payload["selected"])
     assert ("unit=" in search) == bool(payload["selected"])
