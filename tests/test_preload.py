@@ -29,8 +29,15 @@ def test_link_header_shape():
     assert h == ("</assets/vendor/p.js?v=1>; rel=preload; as=script, "
                  "</geo/level-1.json?country=CRI&v=x>; rel=preload; as=fetch; crossorigin")
     # the static map image first: the page shows it as soon as it renders
+    # the static map image first: the page shows it as soon as it renders; then on that page (the main one)
+    # dash-core-components' chunks it renders
     h = link_header("/", "vendor/p.js?v=1", [], "/map.svg?level=1&v=x")
-    assert h == "</map.svg?level=1&v=x>; rel=preload; as=image, </assets/vendor/p.js?v=1>; rel=preload; as=script"
+    assert h == ("</map.svg?level=1&v=x>; rel=preload; as=image, </assets/vendor/p.js?v=1>; rel=preload; as=script, "
+                 "</_dash-component-suites/dash/dcc/async-dropdown.js>; rel=preload; as=script, "
+                 "</_dash-component-suites/dash/dcc/async-graph.js>; rel=preload; as=script, "
+                 "</_dash-component-suites/dash/dcc/async-slider.js>; rel=preload; as=script")
+    assert "async-" not in link_header("/app/", "vendor/p.js?v=1", ["/geo/x"])   # no image: not the main page
+    assert "</app/_dash-component-suites/dash/dcc/async-graph.js>" in link_header("/app/", "p.js", [], "/m.svg")
 
 
 def test_static_map_hint_is_the_address_the_page_shows(ds):

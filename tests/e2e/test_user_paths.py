@@ -588,6 +588,22 @@ def test_first_view_panels_wait_for_the_maps_areas(page, server_url):
     assert page.errors == []
 
 
+def test_main_page_preloads_the_dcc_chunks_it_renders(page, server_url):
+    """web/preload.py names dash-core-components' chunks in the main page's Link header: the page asks for exactly
+    those (none missing, none preloaded for nothing: Chromium warns of a preload not used), and each comes once."""
+    from web.preload import DCC_ASYNC_CHUNKS
+
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if "preload" in m.text else None)
+    page.goto(server_url + "/?country=region&level=1&year=2023&lang=en")
+    wait_map(page, 2)
+    page.wait_for_timeout(3500)   # Chromium reports an unused preload ~3 s after the load event
+    names = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    chunks = [n.split("/dcc/async-")[1].split(".js")[0] for n in names if "/dcc/async-" in n]
+    assert sorted(chunks) == sorted(DCC_ASYNC_CHUNKS), chunks
+    assert warnings == [] and page.errors == []
+
+
 def test_apply_panels_leaves_alone_what_did_not_change(page, server_url):
     """obs.applyPanels (assets/20_panels.js): a panel's no_update and a value equal to what its component shows
     are left alone; other values are handed over; a list of the wrong length changes nothing."""
