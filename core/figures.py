@@ -138,12 +138,13 @@ def frame(bbox: tuple[float, float, float, float] | None, min_aspect: float = MI
 # ---------------------------------------------------------------------------------------------------
 def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, locale: str,
                 source_labels: dict[str, str], selected: str | None, view: dict,
-                land_ids: list[str] | None = None) -> dict:
+                land_ids: list[str] | None = None, whole: frozenset[str] = frozenset()) -> dict:
     """Everything the map needs for one view, as plain data (cacheable).
 
     `table` is core.query.map_table's output; `source_labels` maps source ids to short names;
     `view` is frame()'s output; `land_ids` the countries the land GeoJSON has (`grey_countries`: a country
-    without any value is drawn grey as one area on large maps)."""
+    without any value is drawn grey as one area on large maps); `whole` the countries always drawn so (the
+    level's GeoJSON leaves their units out: core.query.whole_countries)."""
     value = table["value"].to_numpy(dtype="float64")
     has = ~np.isnan(value)
     all_ids = table["unit_id"].to_numpy(dtype=object)
@@ -155,7 +156,7 @@ def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, loca
     texts = _hover_texts(table, rows, measure=measure, year=year, lang=lang, locale=locale,
                          source_labels=source_labels)
     n_missing = int((~has).sum())
-    missing, whole = grey_countries(all_ids, table["country"].to_numpy(dtype=object), has, land_ids)
+    missing, whole = grey_countries(all_ids, table["country"].to_numpy(dtype=object), has, land_ids, whole)
     small = (table["small"].to_numpy(dtype=bool)[rows].tolist() if "small" in table and measure == "rate"
              else [False] * n)
     return {
@@ -238,20 +239,24 @@ def nodata_line_width(payload: dict) -> float:
     return 0.6 if n <= NODATA_OUTLINE_MAX_UNITS else 0
 
 
-def grey_countries(ids: np.ndarray, countries: np.ndarray, has: np.ndarray,
-                   land_ids: list[str] | None) -> tuple[list[str], list[str]]:
+def grey_countries(ids: np.ndarray, countries: np.ndarray, has: np.ndarray, land_ids: list[str] | None,
+                   always: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """(the units without a value drawn one by one, the countries drawn grey as one area), both sorted.
 
     On a map of more than NODATA_OUTLINE_MAX_UNITS units the grey areas have no outline, so a country none of
     whose units has a value looks the same drawn as its own outline (the land GeoJSON's feature, `land_ids`)
     as drawn unit by unit: at level 2 for the region, ~1,290 of the 1,366 areas (only Costa Rica publishes
     municipal figures) become six. Its tooltip then names the country and says it has no data at this level.
-    Smaller maps keep every unit, with the white outlines that show a country's departments."""
+    Smaller maps keep every unit, with the white outlines that show a country's departments. A country in
+    `always` (its units are not in the map's GeoJSON: core.query.whole_countries) is drawn whole on any map."""
     none = ~has
-    if not land_ids or len(ids) <= NODATA_OUTLINE_MAX_UNITS or not none.any():
-        return sorted(ids[none].tolist()), []
+    if not none.any():
+        return [], []
     lacking = set(countries[none].tolist()) - set(countries[has].tolist())
-    whole = sorted(lacking & set(land_ids))
+    whole = set(always) & lacking
+    if land_ids and len(ids) > NODATA_OUTLINE_MAX_UNITS:
+        whole |= lacking & set(land_ids)
+    whole = sorted(whole)
     if not whole:
         return sorted(ids[none].tolist()), []
     one_by_one = none & ~np.isin(countries, np.array(whole, dtype=object))

@@ -58,6 +58,12 @@ REGION_SIMPLIFY_TOLERANCE = float(os.environ.get("OBS_REGION_SIMPLIFY_DEG", "0.0
 # region-wide maps use level 0 at region scale (?country=region), like levels 1 and 2 (round 7 of
 # docs/PERFORMANCE.md: 53 -> 16 KB br on every region-wide page).
 DETAIL = "DETAIL"
+# The region-wide map of a level with more units than this draws a country none of whose units has a value as one
+# grey area, its level-0 feature (core.figures.grey_countries; the same number as figures.NODATA_OUTLINE_MAX_UNITS,
+# above which grey areas have no outline, tested). A country with no value at that level in the whole dataset is
+# then never drawn unit by unit there, so the region-wide GeoJSON of the level leaves its units out (`whole_
+# countries`): level 2 for the region 552 -> ~60 KB, 88 -> ~9 KB br, on every region-wide level-2 page.
+REGION_WHOLE_GREY_MIN_UNITS = 300
 
 
 def land_scope(scope: str) -> str:
@@ -417,7 +423,8 @@ def _load(data_dir: Path) -> Dataset:
                  avail=avail, sources=sources, offenses=offenses, offense_labels=offense_labels,
                  age_groups=age_groups, age_labels=age_labels, years=sorted(v["year"].unique().tolist()),
                  countries=countries, children=children)
-    ds.geo.update(_build_geo(gunits, countries))
+    with_values = set(zip(avail["country"].tolist(), avail["level"].tolist())) if len(avail) else set()
+    ds.geo.update(_build_geo(gunits, countries, with_values))
     if len(facts) <= PREPARE_SLICES_MAX_ROWS:   # the facts just read (not read a second time); a larger table's
         ds.geo["__source_facts__"] = _source_facts(ds, facts)   # are made on first use (source_facts)
     return ds
@@ -440,8 +447,12 @@ def region_scale(geoms: np.ndarray, tolerance: float | None = None) -> np.ndarra
     return out
 
 
-def _build_geo(gunits, countries: list[str]) -> dict:
+def _build_geo(gunits, countries: list[str], with_values: set[tuple[str, int]] | None = None) -> dict:
     """GeoJSON FeatureCollections per (level, country|region), built once: id = unit_id, properties.name.
+
+    `with_values`: the (country, level) pairs with at least one value. Given, the region-wide GeoJSON of a level
+    with more than REGION_WHOLE_GREY_MIN_UNITS units leaves out the units of the countries without any value at
+    that level that have a level-0 feature (they are drawn whole: `whole_countries`); None leaves out nothing.
 
     Rings are wound as the browser's map draws them: exterior rings clockwise, holes counter-clockwise. The SVG
     map (d3-geo inside plotly.js) reads a counter-clockwise exterior as "the whole globe except this area" and
@@ -469,13 +480,21 @@ def _build_geo(gunits, countries: list[str]) -> dict:
                                                head[:-1] + ',"geometry":' + (gj_region or gj) + "}"))
     out: dict = {}
     bodies: dict = {}
+    land = {u for _, u, _, _ in feats.get(0, [])}
     for lvl, items in feats.items():
+        whole: frozenset[str] = frozenset()
+        if with_values is not None and lvl > 0 and len(items) > REGION_WHOLE_GREY_MIN_UNITS:
+            whole = frozenset(c for c, _, _, _ in items if (c, lvl) not in with_values and c in land)
+        out[("__whole__", lvl, REGION)] = whole
         for scope in [REGION] + countries:
-            sel = [(sr if scope == REGION else s) for c, _, s, sr in items if scope == REGION or c == scope]
-            if not sel and scope != REGION:
+            if scope == REGION:   # the region-wide map: without the countries drawn whole
+                kept = [it for it in items if it[0] not in whole]
+            else:                 # a country's own map: all its units
+                kept = [it for it in items if it[0] == scope]
+            if not kept and scope != REGION:
                 continue
-            bodies[(lvl, scope)] = _collection(sel)
-            out[("__ids__", lvl, scope)] = [u for c, u, _, _ in items if scope == REGION or c == scope]
+            bodies[(lvl, scope)] = _collection([(sr if scope == REGION else s) for _, _, s, sr in kept])
+            out[("__ids__", lvl, scope)] = [u for _, u, _, _ in kept]
         if lvl == 0:   # every country at the pipeline's detail: the land under a country's map (DETAIL)
             bodies[(0, DETAIL)] = _collection([s for _, _, s, _ in items])
             out[("__ids__", 0, DETAIL)] = [u for _, u, _, _ in items]
@@ -941,6 +960,12 @@ def bbox(ds: Dataset, unit_ids) -> tuple[float, float, float, float] | None:
 
 def geojson(ds: Dataset, level: int, scope: str) -> GeoBlob | None:
     return ds.geo.get((level, scope))
+
+
+def whole_countries(ds: Dataset, level: int, scope: str) -> frozenset[str]:
+    """The countries whose units the GeoJSON of (level, scope) leaves out: no value at that level anywhere in the
+    data, drawn as one grey area each (REGION_WHOLE_GREY_MIN_UNITS). Empty but for the region-wide levels."""
+    return ds.geo.get(("__whole__", level, scope)) or frozenset()
 
 
 def geo_ids(ds: Dataset, level: int, scope: str) -> list[str]:

@@ -162,7 +162,8 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     payload = figures.map_payload(
         table, measure=state.measure, year=state.year or 0, lang=lang, locale=locale_of(state),
         source_labels=_source_labels(ds, ids), selected=state.unit,
-        view=_frame(ds, state.level, focus, table["unit_id"]), land_ids=land_ids)
+        view=_frame(ds, state.level, focus, table["unit_id"]), land_ids=land_ids,
+        whole=query.whole_countries(ds, state.level, scope))
     payload["geo_key"] = f"{state.level}|{scope}|{geo_token(ds)}"
     payload["focus"] = focus or REGION
     payload["geo_url"] = geo_url(ds, state.level, scope)

@@ -146,6 +146,26 @@ def test_countries_without_values_grey_as_one_area(ds, monkeypatch):
     assert ("data", figures.TRACE["nodata_countries"], "locations") not in kept
 
 
+def test_region_maps_draw_only_features_their_geojson_has():
+    """The committed data, every offence and sex at levels 1 and 2 for the region: each area the map draws one by
+    one (values, grey units, the selected place) is a feature of the level's GeoJSON, and each country the
+    GeoJSON leaves out (query.whole_countries) is drawn grey whole, from the land GeoJSON."""
+    real = query.get_dataset(query.REPO_DIR / "data" / "processed")
+    from core.controller import sync
+    for level in (1, 2):
+        features = set(query.geo_ids(real, level, query.REGION))
+        whole = query.whole_countries(real, level, query.REGION)
+        land = set(query.geo_ids(real, 0, query.REGION))
+        for off in real.offenses:
+            for sex in ("total", "female", "male"):
+                state = sync(real, None, f"?country=region&level={level}&offense={off}&sex={sex}").state
+                p = view.map_view(real, state)
+                drawn = set(p["ids"]) | set(p["missing"]) | set(p["selected"])
+                assert drawn <= features, (level, off, sex, sorted(drawn - features)[:5])
+                assert whole <= set(p["missing_countries"]) <= land
+    assert query.whole_countries(real, 2, query.REGION) and not query.whole_countries(real, 1, query.REGION)
+
+
 def test_patch_carries_only_values(ds):
     _, p = _payload(ds, "country=CRI&level=1&year=2023&unit=CRI")
     patch = figures.map_patch(p, reframe=False).to_plotly_json()

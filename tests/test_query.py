@@ -195,7 +195,8 @@ def test_region_scale_keeps_a_unit_it_would_break(monkeypatch):
 
 def test_region_map_is_coarser_than_the_countries_maps_on_committed_data():
     """The committed data: the region-wide level-2 GeoJSON has every unit of the countries' own level-2
-    GeoJSONs, with far fewer vertices; a country's own map keeps the pipeline's geometry."""
+    GeoJSONs but those of the countries drawn whole (no value at level 2 anywhere: query.whole_countries), with
+    far fewer vertices; a country's own map keeps the pipeline's geometry."""
     import json
 
     import shapely
@@ -212,9 +213,39 @@ def test_region_map_is_coarser_than_the_countries_maps_on_committed_data():
         blob = query.geojson(real, 2, c)
         if blob is not None:
             countries.update(vertices(blob))
-    assert set(region) == set(countries) and len(region) > 1000
-    assert sum(region.values()) < 0.5 * sum(countries.values())
+    whole = query.whole_countries(real, 2, query.REGION)
+    with_values = set(real.values.loc[real.values["level"] == 2, "country"])
+    assert whole and not whole & with_values and "CRI" in with_values   # today only Costa Rica publishes them
+    assert whole | with_values == {real.unit(u)["country"] for u in countries}
+    assert set(region) == {u for u in countries if real.unit(u)["country"] not in whole} and len(region) >= 81
+    assert len(countries) > 1000 and query.geo_ids(real, 2, query.REGION) == list(region)
+    assert sum(region.values()) < 0.5 * sum(countries[u] for u in region)
     assert all(region[u] >= 4 for u in region)   # every unit still a polygon
+
+
+def test_region_wide_geojson_leaves_out_countries_drawn_whole(fixture_dir, monkeypatch):
+    """_build_geo with the (country, level) pairs that have values: on a region-wide level with more than
+    REGION_WHOLE_GREY_MIN_UNITS units, a country without any value there (and with a level-0 feature) is left
+    out of the region's GeoJSON and named by whole_countries; its own GeoJSON keeps all its units."""
+    import json
+
+    import geopandas as gpd
+
+    units = gpd.read_parquet(fixture_dir / "units.parquet")
+    countries = sorted(units["country"].dropna().unique().tolist())
+    monkeypatch.setattr(query, "REGION_WHOLE_GREY_MIN_UNITS", 3)
+    level1 = units[units["level"] == 1]
+    assert len(level1) > 3 and {"CRI", "GTM"} <= set(level1["country"])
+    geo = query._build_geo(units, countries, {("CRI", 1), ("CRI", 2)})
+    ids = lambda key: [f["id"] for f in json.loads(geo[key].body)["features"]]   # noqa: E731
+    assert geo[("__whole__", 1, query.REGION)] == frozenset(set(level1["country"]) - {"CRI"})
+    assert ids((1, query.REGION)) == level1.loc[level1["country"] == "CRI", "unit_id"].tolist()
+    assert geo[("__ids__", 1, query.REGION)] == ids((1, query.REGION))
+    assert ids((1, "GTM")) == level1.loc[level1["country"] == "GTM", "unit_id"].tolist()   # its own map: all
+    assert geo[("__whole__", 0, query.REGION)] == frozenset()                               # never the land
+    everything = query._build_geo(units, countries)                                         # None: nothing out
+    assert everything[("__whole__", 1, query.REGION)] == frozenset()
+    assert [f["id"] for f in json.loads(everything[(1, query.REGION)].body)["features"]] == level1["unit_id"].tolist()
 
 
 def test_region_wide_geojson_is_region_scale_at_every_level_and_detail_stays(fixture_dir, monkeypatch):
