@@ -1,6 +1,6 @@
 """Figures as plain dicts (no go.Figure: ~40x faster to serialise) and Patches for filter changes.
 
-The map is an SVG choropleth on a Mercator `geo` subplot, five traces (MAP_TRACES, bottom to top), GeoJSON by
+The map is an SVG choropleth on a Mercator `geo` subplot, six traces (MAP_TRACES, bottom to top), GeoJSON by
 URL (fetched once, cached by the browser):
   land:     the countries of the region (level 0), light fill: the context around the values
   nodata_countries: on large maps, countries none of whose units has a value, grey as one area each

@@ -62,7 +62,7 @@ DETAIL = "DETAIL"
 # grey area, its level-0 feature (core.figures.grey_countries; the same number as figures.NODATA_OUTLINE_MAX_UNITS,
 # above which grey areas have no outline, tested). A country with no value at that level in the whole dataset is
 # then never drawn unit by unit there, so the region-wide GeoJSON of the level leaves its units out (`whole_
-# countries`): level 2 for the region 552 -> ~60 KB, 88 -> ~9 KB br, on every region-wide level-2 page.
+# countries`): level 2 for the region 552 -> 40 KB, 88 -> 8.5 KB br, on every region-wide level-2 page.
 REGION_WHOLE_GREY_MIN_UNITS = 300
 
 

@@ -123,6 +123,13 @@ def test_grey_countries_split():
         figures.NODATA_OUTLINE_MAX_UNITS = lim
 
 
+def test_geojson_leaves_out_only_what_the_map_draws_whole():
+    """query leaves a country's units out of a region-wide GeoJSON on the same maps as figures draws grey
+    countries whole without outlines: one number for both (and grey_countries(always=...) draws a left-out
+    country whole whatever it is)."""
+    assert query.REGION_WHOLE_GREY_MIN_UNITS == figures.NODATA_OUTLINE_MAX_UNITS
+
+
 def test_countries_without_values_grey_as_one_area(ds, monkeypatch):
     """The fixture's region map made a large one: Guatemala, Honduras and El Salvador have no value at level 1,
     so they are drawn grey from the land GeoJSON, with a tooltip that says so; the legend still says 'No data';
