@@ -93,7 +93,7 @@ def update_map(store, meta):
     ds = _ds()
     payload = view.map_piece(ds, state)
     # the grey areas the browser will have (units one by one, then countries as one area)
-    missing = ids_digest(payload["missing"] + ["|"] + payload.get("missing_countries", []))
+    missing = ids_digest(payload["missing"] + ["|"] + payload["missing_countries"])
     coloured = ids_digest(payload["ids"])      # and the coloured ones
     new_meta = {"geo_key": payload["geo_key"], "focus": payload["focus"], "view": payload["view"],
                 "missing": missing, "ids": coloured}

@@ -68,7 +68,7 @@ def year_payload(ds: query.Dataset, state: ViewState, year: int, bins: list[floa
     payload["k"] = len(bins)
     payload["colors"] = figures.class_colors(len(bins)) if bins else []
     all_vals = _scope_values(ds, state)[state.measure].to_numpy(dtype="float64")
-    n_missing = len(payload["missing"]) + len(payload.get("missing_countries") or [])
+    n_missing = len(payload["missing"]) + len(payload["missing_countries"])
     payload["legend"] = figures.legend_items(all_vals, bins, state.measure, view.locale_of(st), st.lang, n_missing)
     payload["year"] = int(year)
     return payload

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -20,15 +22,38 @@ _down_until = 0.0
 REDIS_RETRY_S = 5.0
 
 
+ROOT = Path(__file__).resolve().parent.parent
+# the code whose output the cache holds: the pieces of a view (core), the answers (callbacks, layouts, web) and the
+# browser code that reads them (assets: a Patch names the map's traces by position, a store's shape is agreed)
+CODE = ("app.py", "core", "callbacks", "layouts", "web", "assets")
+
+
+@lru_cache(maxsize=4)
+def code_version(root: Path = ROOT) -> str:
+    """12 hex of a digest of the app's code (the .py and .js files under CODE). Part of every shared cache key:
+    the keys otherwise name only the data version, and Redis outlives a deployment, so a new version of the code
+    would be served the previous one's answers and pieces (a map Patch for another order of traces, a payload
+    without a field) for up to the cache's timeout. Instances of the same code still share everything."""
+    h = hashlib.sha1()
+    files = []
+    for name in CODE:
+        p = root / name
+        files += [p] if p.is_file() else [f for f in p.rglob("*") if f.suffix in (".py", ".js") and f.is_file()]
+    for f in sorted(files):
+        h.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
 def init_cache(server, redis_url: str | None, timeout: int = 3600) -> None:
-    """Attach a flask-caching cache to the Flask server."""
+    """Attach a flask-caching cache to the Flask server (with Redis, keys under `obs:<code_version>:`)."""
     global _cache, _local
     from flask_caching import Cache
     from flask_caching.backends import SimpleCache
 
     if redis_url:
         config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_DEFAULT_TIMEOUT": timeout,
-                  "CACHE_KEY_PREFIX": "obs:", "CACHE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}}
+                  "CACHE_KEY_PREFIX": f"obs:{code_version()}:",
+                  "CACHE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}}
     else:
         config = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_THRESHOLD": 2000}
     cache = Cache(config=config)

@@ -156,7 +156,7 @@ def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, loca
     texts = _hover_texts(table, rows, measure=measure, year=year, lang=lang, locale=locale,
                          source_labels=source_labels)
     n_missing = int((~has).sum())
-    missing, whole = grey_countries(all_ids, table["country"].to_numpy(dtype=object), has, land_ids, whole)
+    missing, grey = grey_countries(all_ids, table["country"].to_numpy(dtype=object), has, land_ids, whole)
     small = (table["small"].to_numpy(dtype=bool)[rows].tolist() if "small" in table and measure == "rate"
              else [False] * n)
     return {
@@ -169,7 +169,7 @@ def map_payload(table: pd.DataFrame, *, measure: str, year: int, lang: str, loca
         "colors": class_colors(len(bins)) if bins else [],
         "legend": legend_items(vals, bins, measure, locale, lang, n_missing),
         "missing": missing,
-        "missing_countries": whole,
+        "missing_countries": grey,
         "n_units": len(all_ids),
         "selected": [selected] if selected and selected in set(all_ids.tolist()) else [],
         "view": view,
@@ -235,8 +235,7 @@ NODATA_OUTLINE_MAX_UNITS = 300
 
 def nodata_line_width(payload: dict) -> float:
     """White outline of the grey no-data areas: 0.6 px on maps of up to 300 units, none above."""
-    n = payload.get("n_units", len(payload["missing"]) + len(payload["ids"]))
-    return 0.6 if n <= NODATA_OUTLINE_MAX_UNITS else 0
+    return 0.6 if payload["n_units"] <= NODATA_OUTLINE_MAX_UNITS else 0
 
 
 def grey_countries(ids: np.ndarray, countries: np.ndarray, has: np.ndarray, land_ids: list[str] | None,
@@ -289,7 +288,7 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
         "type": "choropleth", "name": "land", "geojson": land_url, "featureidkey": "id", "locations": land_ids,
         "z": zeros, "colorscale": _fill(LAND_COLOR), "showscale": False, "hoverinfo": "skip",
         "marker": {"line": {"width": 0, "color": LAND_COLOR}}}
-    grey = payload.get("missing_countries") or []
+    grey = payload["missing_countries"]
     data[TRACE["nodata_countries"]] = {   # countries without any value, each as one area (grey_countries)
         "type": "choropleth", "name": "nodata_countries", "geojson": land_url, "featureidkey": "id",
         "locations": grey, "z": [0] * len(grey), "colorscale": _fill(NO_DATA_COLOR), "showscale": False,
@@ -381,7 +380,7 @@ def map_patch(payload: dict, *, reframe: bool, send_missing: bool = True, send_i
     if send_missing:
         nodata["locations"] = payload["missing"]
         nodata["z"] = [0] * len(payload["missing"])
-        grey = payload.get("missing_countries") or []
+        grey = payload["missing_countries"]
         p["data"][TRACE["nodata_countries"]]["locations"] = grey
         p["data"][TRACE["nodata_countries"]]["z"] = [0] * len(grey)
     if send_ids:

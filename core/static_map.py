@@ -151,7 +151,7 @@ def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str
     # style's areas painted together look as painted one by one (an enclave of the same class is the other unit's
     # hole filled again: odd under even-odd)
     # countries without any value, grey as one area each (figures.grey_countries), then the units one by one
-    grey = set(payload.get("missing_countries") or [])
+    grey = set(payload["missing_countries"])
     body.append('<g class="nd">' + "".join(f'<use href="#l{i}"/>' for i, u in enumerate(land_ids) if u in grey)
                 + "</g>")
     nd = cls(NO_DATA_COLOR, "#ffffff", nodata_line_width(payload))

@@ -19,6 +19,12 @@ from scripts.local_services import start_redis, stop_redis
 ROOT = Path(__file__).resolve().parent.parent
 
 
+
+def cache_code() -> str:
+    """The code version the app's Redis keys carry (core.cache.code_version)."""
+    from core.cache import code_version
+    return code_version()
+
 @pytest.fixture
 def redis_server(tmp_path):
     """A real redis-server on loopback (scripts/local_services.py), with a client to look inside it."""
@@ -41,7 +47,7 @@ def restore_cache():
 
 
 def _map_keys(client) -> list[bytes]:
-    return sorted(client.keys("obs:map:*"))
+    return sorted(client.keys(f"obs:{cache_code()}:map:*"))
 
 
 # A real app process (a fresh interpreter: Dash hands its callbacks to the first app a process creates), driven
@@ -149,7 +155,7 @@ def test_two_cache_objects_share_one_entry(redis_server, restore_cache):
     value = {"ids": ["CR-SJ", "CR-A"], "z": [1, 0], "hovertext": ["Tasa: 18,8", "Tasa: 15,0"]}
     cache._cache = backend_a
     assert cache.memo("map", ("test", 1), lambda: value) == value
-    assert redis_server["client"].keys("obs:map:*"), "nothing stored in Redis under the obs: prefix"
+    assert redis_server["client"].keys(f"obs:{cache_code()}:map:*"), "nothing stored under obs:<code version>:"
 
     def must_not_compute():
         raise AssertionError("recomputed although the entry is in Redis")
@@ -177,7 +183,7 @@ def test_a_request_reads_its_pieces_in_one_round_trip_and_writes_them_in_one(red
         cache.prefetch(names, ("v", 1))
         got = [cache.memo(n, ("v", 1), lambda n=n: {"new": n}) for n in names]
         got.append(cache.memo("map", ("v", 1), lambda: {"again": 1}))   # asked twice: the first value
-        assert not r.keys("obs:map:*")                            # not written before the scope ends
+        assert not r.keys(f"obs:{cache_code()}:map:*")                            # not written before the scope ends
     assert got == [{"new": "map"}, {"old": 1}, {"new": "ranking"}, {"new": "map"}]
     stats = r.info("commandstats")
     assert stats["cmdstat_mget"]["calls"] == 1 and "cmdstat_get" not in stats
@@ -198,13 +204,13 @@ def test_two_app_processes_share_the_query_cache(redis_server, app_processes, fi
     r1 = first.view("?country=region&level=1&lang=es")
     assert r1["status"] == 200 and r1["computed"] == 1 and r1["cache"] == "miss"
     assert _map_keys(redis_server["client"]), "the map payload was not stored in Redis"
-    assert redis_server["client"].keys("obs:resp:*"), "the response was not stored in Redis"
+    assert redis_server["client"].keys(f"obs:{cache_code()}:resp:*"), "the response was not stored in Redis"
     r2 = second.view("?country=region&level=1&lang=es")
     assert r2["status"] == 200 and r2["cache"] == "hit"
     assert r2["computed"] == 0, "the second app process recomputed: the cache is not shared through Redis"
     assert r2["map"] == r1["map"]
     # another view the second process has not seen: the query results the first stored are reused
-    redis_server["client"].delete(*redis_server["client"].keys("obs:resp:*"))
+    redis_server["client"].delete(*redis_server["client"].keys(f"obs:{cache_code()}:resp:*"))
     r3 = second.view("?country=region&level=1&lang=es")
     assert r3["cache"] == "miss" and r3["computed"] == 0 and r3["map"] == r1["map"]
 
@@ -228,3 +234,31 @@ def test_app_answers_when_redis_stops(redis_server, app_processes, fixture_dir):
     r3 = app.view("?country=region&level=0&lang=en")
     assert r3["status"] == 200 and r3["map"]["figure"]["data"]
     assert app.get("/healthz")["status"] == 200
+
+
+def test_keys_carry_the_code_version(redis_server, restore_cache, tmp_path):
+    """Redis outlives a deployment and the keys otherwise name only the data version: a new version of the code
+    must not be served the previous one's pieces and answers. The prefix is obs:<code_version>:, and the version
+    changes with any .py/.js file of the app's code and with nothing else."""
+    from flask import Flask
+
+    from core.cache import code_version
+    cache = restore_cache
+    cache.init_cache(Flask("a"), redis_server["url"], 600)
+    cache.memo("map", ("code", 1), lambda: {"v": 1})
+    keys = [k.decode() for k in redis_server["client"].keys("obs:*:map:*")]
+    assert keys and all(k.startswith(f"obs:{code_version()}:map:") for k in keys)
+
+    (tmp_path / "core").mkdir()
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "core" / "view.py").write_text("A = 1\n")
+    (tmp_path / "assets" / "20_panels.js").write_text("var a = 1;\n")
+    (tmp_path / "README.md").write_text("notes\n")
+    first = code_version.__wrapped__(tmp_path)
+    (tmp_path / "README.md").write_text("other notes\n")             # not code
+    (tmp_path / "assets" / "20_panels.js.br").write_bytes(b"x")       # a compressed copy, not code
+    assert code_version.__wrapped__(tmp_path) == first
+    (tmp_path / "assets" / "20_panels.js").write_text("var a = 2;\n")  # the browser's code
+    second = code_version.__wrapped__(tmp_path)
+    (tmp_path / "core" / "view.py").write_text("A = 2\n")            # the server's
+    assert len({first, second, code_version.__wrapped__(tmp_path)}) == 3

@@ -239,8 +239,8 @@ def test_ranking_rows(ds):
 
 def test_grey_areas_outlined_only_on_small_maps():
     from core.figures import NODATA_OUTLINE_MAX_UNITS, nodata_line_width
-    small = {"missing": ["a", "b"], "ids": ["c"]}
-    big = {"missing": [str(i) for i in range(NODATA_OUTLINE_MAX_UNITS)], "ids": ["x"]}
+    small = {"n_units": 3}
+    big = {"n_units": NODATA_OUTLINE_MAX_UNITS + 1}
     assert nodata_line_width(small) > 0      # a country without data still shows its departments
     assert nodata_line_width(big) == 0       # a region level-2 map: outlines cost most of a redraw
 
