@@ -14,7 +14,7 @@ from flask import Response, g, request
 
 import api
 import callbacks  # noqa: F401  (registers the callbacks)
-from core import query, view
+from core import figures, query, view
 from core.cache import cache_get, cache_set, init_cache, write_pending, writes_after_answer
 from core.controller import sync
 from core.i18n import t
@@ -135,6 +135,8 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
                    {"name": "description", "content": "Estadísticas oficiales de seguridad ciudadana"}],
     )
     app.layout = shell()
+    # the no-data hatching's pattern, which the maps' grey areas are filled with (assets/02_app.css)
+    app.index_string = app.index_string.replace("{%app_entry%}", figures.nodata_page_defs() + "{%app_entry%}", 1)
     server = app.server
     server.config["COMPRESS_MIMETYPES"] = ["text/html", "text/css", "text/csv", "application/json", "image/svg+xml",
                                            "application/javascript", "text/javascript"]

@@ -26,6 +26,12 @@ from core.i18n import t
 from core.numbers import fmt_change, fmt_count, fmt_rate, fmt_value
 
 NO_DATA_COLOR = "#c8c8c8"
+# "No data" is light grey with hatching (DESIGN.md), never a colour that could read as a value. The figures keep
+# NO_DATA_COLOR as the grey areas' colour (what an exported image, drawn without the page's CSS, shows, and what
+# the page's CSS finds them by: assets/02_app.css); on screen and in the server's image they are filled with
+# `nodata_pattern`, the legend's swatch drawn the same way (.obs-swatch-nodata)
+NODATA_PATTERN_ID = "obs-nodata"
+NODATA_STRIPE = ("#ffffff", 0.85)   # a white stripe a third of each period wide, at 45 degrees ("\\")
 LAND_COLOR = "#f3f1ec"
 BORDER_COLOR = "#444444"
 # ColorBrewer YlOrRd, colour-blind safe sequential scheme, per number of classes
@@ -231,6 +237,36 @@ def _data_trace_style(payload: dict) -> dict:
 
 
 NODATA_OUTLINE_MAX_UNITS = 300
+
+
+def rgb(color: str) -> str:
+    """'#c8c8c8' -> 'rgb(200, 200, 200)', as plotly.js writes a fill."""
+    return "rgb(%d, %d, %d)" % tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def nodata_pattern(pattern_id: str = NODATA_PATTERN_ID, period: float = 6.0) -> str:
+    """The SVG <pattern> of the no-data hatching: NO_DATA_COLOR with a white stripe every `period` user units
+    (pixels on the page; the server's image gives its own units per pixel), at 45 degrees like the legend's."""
+    p, s = f"{period:.4g}", f"{period / 3:.4g}"
+    return (f'<pattern id="{pattern_id}" patternUnits="userSpaceOnUse" width="{p}" height="{p}" '
+            f'patternTransform="rotate(-45)"><rect width="{p}" height="{p}" fill="{NO_DATA_COLOR}"/>'
+            f'<rect width="{s}" height="{p}" fill="{NODATA_STRIPE[0]}" fill-opacity="{NODATA_STRIPE[1]}"/>'
+            "</pattern>")
+
+
+def nodata_css() -> str:
+    """The CSS of the hatching on a page (assets/02_app.css has it verbatim; present/pack.py writes it): the maps'
+    grey areas filled with the pattern (plain grey if it were missing), the legend's swatch striped alike."""
+    return (f'.js-plotly-plot .choroplethlayer path[fill="{rgb(NO_DATA_COLOR)}"] '
+            f"{{ fill: url(#{NODATA_PATTERN_ID}) {rgb(NO_DATA_COLOR)}; }}\n"
+            ".obs-swatch-nodata { background-image: repeating-linear-gradient(45deg, transparent 0 4px, "
+            "rgba(255,255,255,.85) 4px 6px); }")
+
+
+def nodata_page_defs() -> str:
+    """The hatching's pattern for the page (app.py puts it in every page Dash serves), in an SVG of no size."""
+    return (f'<svg class="obs-defs" width="0" height="0" aria-hidden="true" focusable="false">'
+            f"<defs>{nodata_pattern()}</defs></svg>")
 
 
 def nodata_line_width(payload: dict) -> float:

@@ -26,9 +26,11 @@ import numpy as np
 import orjson
 
 from core import query
-from core.figures import BORDER_LINE, LAND_COLOR, NO_DATA_COLOR, SELECTED_LINE, nodata_line_width
+from core.figures import BORDER_LINE, LAND_COLOR, NO_DATA_COLOR, SELECTED_LINE, nodata_line_width, nodata_pattern
 
 CLIP_PAD = 1e-3   # plotly.js geo constants.clipPad: the range box is drawn this many degrees inside the ranges
+HATCH = "url(#h)"   # the no-data areas' fill: the hatching's pattern (core/figures.nodata_pattern) in the image
+MAP_HEIGHT_PX = 500   # the map's height on the page (assets/02_app.css .obs-map)
 # coordinates are written as whole numbers of 1/units degree: 0.005 degrees for the region (~0.25 px on a
 # presenter's screen, the region being ~24 degrees across), 0.00025 degrees (~28 m) for a country or a place
 REGION_UNITS = 200.0
@@ -164,13 +166,15 @@ def map_svg(payload: dict, unit_paths: dict[str, str], land_paths: dict[str, str
     body.append('<g class="sel">' + _joined({"": [unit_paths.get(u, "") for u in payload.get("selected") or []]})
                 + "</g>")
     css = ["path,use{vector-effect:non-scaling-stroke;fill-rule:evenodd;stroke-linejoin:miter}",
-           f".land use{{fill:{LAND_COLOR};stroke:none}}", f".nd use{{fill:{NO_DATA_COLOR};stroke:none}}",
+           f".land use{{fill:{LAND_COLOR};stroke:none}}", f".nd use{{fill:{HATCH};stroke:none}}",
            f".borders use{{fill:none;stroke:{BORDER_LINE[0]};stroke-width:{BORDER_LINE[1]:g}px}}",
            f".sel path{{fill:none;stroke:{SELECTED_LINE[0]};stroke-width:{SELECTED_LINE[1]:g}px}}"]
     for (fill, stroke, width), name in styles.items():
-        css.append(f".{name}{{fill:{fill};" + (f"stroke:{stroke};stroke-width:{width}px}}" if width else
-                                               "stroke:none}"))
-    defs = "".join(f'<path id="l{i}" d="{land_paths[u]}"/>' for i, u in enumerate(land_ids))
+        css.append(f".{name}{{fill:{HATCH if fill == NO_DATA_COLOR else fill};"
+                   + (f"stroke:{stroke};stroke-width:{width}px}}" if width else "stroke:none}"))
+    # the no-data hatching as on the page: its period ~6 px where the map is shown 500 px high (.obs-map)
+    defs = nodata_pattern("h", 6 * h / MAP_HEIGHT_PX)
+    defs += "".join(f'<path id="l{i}" d="{land_paths[u]}"/>' for i, u in enumerate(land_ids))
     box = f"{_num(x)} {_num(y)} {_num(w)} {_num(h)}"
     title = f"<title>{_escape(label)}</title>" if label else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{box}" preserveAspectRatio="xMidYMid meet">'

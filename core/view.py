@@ -267,6 +267,11 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
             tr["marker"] = {"size": 6, "color": color}
         fig["layout"]["legend"] = {"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 12}}
         fig["layout"]["margin"]["r"] = 4
+        # the legend takes ~170 px of the panel's width: on a 1366 px screen the plot is ~190 px wide, where a
+        # year every 2 stood on end and was cut. At most 5 years, level, a whole number of years apart
+        xaxis = fig["layout"]["xaxis"]
+        lo, hi = xaxis.get("range", [0, 0])
+        xaxis.update(dtick=next(d for d in (1, 2, 5, 10, 20, 50) if (hi - lo - 1) / d <= 4), tickangle=0)
     if getattr(state, "events", 1):   # event annotations (issue 4, core/events.py)
         from core import events as _events
 

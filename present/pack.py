@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from core import decks, query
+from core import decks, figures, query
 from core.slides import slide_content
 from core.viewstate import REGION
 
@@ -91,6 +91,7 @@ def build_pack(ds: query.Dataset, deck: decks.Deck, lang: str = "es") -> str:
         s["map"] = static_map(s["map"])
     geo = ",".join(f"{_json(u)}:{txt}" for u, txt in texts.items())
     css = CSS.read_text(encoding="utf-8") if CSS.is_file() else ""
+    nodata_css, nodata_defs = figures.nodata_css(), figures.nodata_page_defs()   # the maps' hatched no-data
     title = (deck.title or {}).get(lang) or slides[0]["title"]
     made = TEXT["offline"][lang].format(date=dt.date.today().isoformat(), version=ds.version)
     plotly_js = PLOTLY_BUNDLE.read_text(encoding="utf-8").replace("</script", "<\\/script")
@@ -106,12 +107,13 @@ html, body {{ margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Robo
 .btn {{ cursor: pointer; border-radius: 6px; background: transparent; color: #fff; border: 1px solid #fff; }}
 .obs-legend-item {{ display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }}
 .obs-swatch {{ display: inline-block; border: 1px solid #999; }}
-.obs-swatch-nodata {{ background-image: repeating-linear-gradient(45deg, transparent 0 3px, rgba(255,255,255,.9) 3px 5px); }}
+{nodata_css}
 .pr-made {{ position: absolute; left: 22px; bottom: 4px; font-size: 12px; color: #777; }}
 {css}
 </style>
 </head>
 <body>
+{nodata_defs}
 <div class="obs-present" id="obs-present" data-offline="1">
   <header class="pr-top">
     <span class="pr-deck-title">{html.escape(title)}</span>

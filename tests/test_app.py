@@ -40,6 +40,28 @@ def test_security_headers(client):
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
 
 
+def test_every_page_has_the_no_data_hatching_the_maps_css_asks_for(client):
+    """The maps' grey areas are hatched (DESIGN.md): assets/02_app.css fills the paths plotly.js gives the no-data
+    grey with a pattern that must be in the page, whatever page the map is on."""
+    import re
+    from pathlib import Path
+    from xml.etree import ElementTree as ET
+
+    from core.figures import NO_DATA_COLOR, NODATA_PATTERN_ID, nodata_css, rgb
+    css = (Path(__file__).resolve().parents[1] / "assets" / "02_app.css").read_text(encoding="utf-8")
+    assert nodata_css() in css
+    rule = re.search(r'\.choroplethlayer path\[fill="([^"]+)"\]\s*\{\s*fill:\s*url\(#([\w-]+)\) ([^;]+);', css)
+    assert rule and rule.groups() == (rgb(NO_DATA_COLOR), NODATA_PATTERN_ID, rgb(NO_DATA_COLOR))
+    assert rgb(NO_DATA_COLOR) == "rgb(200, 200, 200)" and NODATA_PATTERN_ID == "obs-nodata"
+    for path in ("/", "/?country=CRI&level=2&lang=en", "/?view=present", "/?embed=1&chart=map"):
+        page = client.get(path).get_data(as_text=True)
+        svgs = re.findall(r'<svg class="obs-defs".*?</svg>', page, flags=re.S)
+        assert len(svgs) == 1, path
+        pattern = ET.fromstring(svgs[0]).find("defs/pattern")
+        assert pattern.get("id") == NODATA_PATTERN_ID and pattern.find("rect").get("fill") == NO_DATA_COLOR
+        assert page.index(svgs[0]) < page.index('id="react-entry-point"')
+
+
 def test_geojson_route(client):
     r = client.get("/geo/level-1.json?country=CRI", headers={"Accept-Encoding": "gzip"})
     assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"

@@ -1,5 +1,6 @@
 """Pure figure functions: plain dicts, GeoJSON by URL, Patches without geometry, classed legend, no-data grey."""
 import json
+import math
 import warnings
 
 import numpy as np
@@ -228,6 +229,22 @@ def test_series_figure(ds):
     assert sj["y"] == pytest.approx([round(280 / 1_580_000 * 1e5, 2), 18.75])
     assert fig["layout"]["separators"][0] == ","
     json.dumps(fig)   # plain, serialisable
+
+
+@pytest.mark.parametrize("search", ["country=region&level=0&year=2022", "country=region&level=2&year=2023",
+                                    "country=region&level=0&year=2020&offense=robbery&measure=count"])
+def test_region_trend_years_lie_flat_beside_its_legend(search):
+    """The region's trend has a line per country and its legend at the side (~170 px of a ~410 px panel on a
+    1366 px screen): its years are at most 5, level, whole years apart, inside the plotted range. On the committed
+    data (a 35-year span and an 11-year one)."""
+    real = query.get_dataset(query.REPO_DIR / "data" / "processed")
+    state = resolve(search, query.catalog(real))[0]
+    fig = view.series_view(real, state)["figure"]
+    assert len(fig["data"]) >= 3 and fig["layout"]["legend"]["orientation"] == "v"
+    ax = fig["layout"]["xaxis"]
+    lo, hi = ax["range"]
+    ticks = [y for y in range(math.ceil(lo), math.floor(hi) + 1) if (y - (ax.get("tick0") or 0)) % ax["dtick"] == 0]
+    assert ax["tickangle"] == 0 and isinstance(ax["dtick"], int) and 3 <= len(ticks) <= 5, (lo, hi, ax["dtick"])
 
 
 def test_ranking_rows(ds):

@@ -101,7 +101,14 @@ def test_svg_draws_every_trace_of_the_interactive_map(ds, search, limit, monkeyp
     assert drawn == expected and len(drawn) > 0 and len(data_g) == len(expected)
     # the units without a value: grey, never a colour of the scale
     assert "".join(p.get("d") for p in nodata_g) == "".join(paths[u] for u in payload["missing"])
-    assert all(styles["." + p.get("class")]["fill"] == NO_DATA_COLOR for p in nodata_g)
+    # ... hatched as on the page (DESIGN.md): the pattern, grey with white stripes, defined in the image
+    assert all(styles["." + p.get("class")]["fill"] == "url(#h)" for p in nodata_g)
+    pattern = root.find(SVG + "defs").find(SVG + "pattern")
+    assert pattern.get("id") == "h" and pattern.get("patternUnits") == "userSpaceOnUse"
+    assert [r.get("fill") for r in pattern.findall(SVG + "rect")] == [NO_DATA_COLOR, "#ffffff"]
+    # its stripes ~6 px apart where the image is shown as the page's map, 500 px high, like the page's (6 px)
+    assert float(pattern.get("width")) / float(root.get("viewBox").split()[3]) * 500 == pytest.approx(6, rel=1e-3)
+    assert NO_DATA_COLOR not in [st.get("fill") for st in styles.values()]   # no grey area left plain
     # the land below and the country borders above: the same level-0 shapes, defined once
     defs = {p.get("id"): p.get("d") for p in root.find(SVG + "defs").findall(SVG + "path")}
     assert sorted(defs.values()) == sorted(land[u] for u in payload["land_ids"])
@@ -109,7 +116,7 @@ def test_svg_draws_every_trace_of_the_interactive_map(ds, search, limit, monkeyp
     # the countries without any value: their land shape again, grey
     grey = [defs[u.get("href")[1:]] for u in grey_g]
     assert sorted(grey) == sorted(land[c] for c in payload["missing_countries"])
-    assert styles[".nd use"]["fill"] == NO_DATA_COLOR
+    assert styles[".nd use"]["fill"] == "url(#h)"
     assert bool(payload["missing_countries"]) == (limit is not None)   # the fixture's region map has such a country
     assert styles[".land use"]["fill"] == LAND_COLOR and styles[".borders use"]["stroke"] == BORDER_LINE[0]
     assert "".join(p.get("d") for p in sel_g) == "".join(paths[u] for u in payload["selected"])

@@ -181,6 +181,12 @@ def test_the_offline_pack_shows_every_slide_with_the_network_cut(browser, pack_f
     pg.keyboard.press("ArrowLeft")
     wait_text(pg, "#pr-counter", f"^{n - 1} / {n}$")
     assert requested == [] and errors == []
+    # no data hatched as on the site: the pattern is in the file and every grey area is filled with it
+    from core.figures import nodata_css
+    assert pg.evaluate("document.getElementById('obs-nodata').tagName") == "pattern"
+    assert pg.evaluate("Array.from(document.querySelectorAll('#pr-map path[fill=\"rgb(200, 200, 200)\"]'))"
+                       ".every(p => getComputedStyle(p).fill.startsWith('url('))")
+    assert nodata_css() in path.read_text(encoding="utf-8")
     # one file: no external script, stylesheet or image
     html = path.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?:", html)

@@ -529,6 +529,58 @@ def test_redraw_keeps_outlines_exact(page, server_url):
     assert page.errors == []
 
 
+def _pixels_at(page, x: float, y: float, half: int = 4) -> list[tuple[int, int, int]]:
+    """The screen's pixels in a small square around (x, y)."""
+    png = page.screenshot(clip={"x": x - half, "y": y - half, "width": 2 * half + 1, "height": 2 * half + 1})
+    return _rgb(png)
+
+
+def _rgb(png: bytes) -> list[tuple[int, int, int]]:
+    import numpy as np
+    from PIL import Image
+    return [tuple(int(c) for c in px) for px in np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)]
+
+
+def _hatched(pixels: list[tuple[int, int, int]]) -> bool:
+    """Grey with white stripes: both the no-data grey (200) and the stripe over it (~247) are on screen."""
+    grey = any(all(abs(c - 200) <= 6 for c in px) for px in pixels)
+    stripe = any(min(px) >= 235 and max(px) - min(px) <= 6 for px in pixels)
+    return grey and stripe
+
+
+def test_no_data_is_hatched_on_the_map_as_in_its_legend(page, server_url):
+    """DESIGN.md: no data is light grey with hatching, and the legend says so. The pixels on screen over an area
+    without a value are the grey and the white stripes over it (the pattern in the page is found), an area with a
+    value is its colour, and a change that gives the area a value (a Patch: 2023 -> 2022, Honduras) leaves no
+    hatching on it."""
+    page.goto(server_url + "/?country=region&level=0&year=2023&lang=en")
+    wait_map(page, 3)
+    page.wait_for_function("() => { const i = document.querySelector('img.obs-map-static'); return !i || i.hidden; }",
+                           timeout=T)   # the server's image gone: the interactive map, framed, is what is seen
+    page.wait_for_timeout(300)
+    hnd = page.evaluate(UNIT_POINT_JS, ["nodata", "HND"])
+    cri = page.evaluate(UNIT_POINT_JS, ["data", "CRI"])
+    assert hnd and cri
+    assert hnd[2].startswith('url("#obs-nodata")') and cri[2].startswith("rgb(")
+    assert _hatched(_pixels_at(page, hnd[0], hnd[1])), (hnd, _pixels_at(page, hnd[0], hnd[1]))
+    assert not _hatched(_pixels_at(page, cri[0], cri[1]))
+    swatch = page.locator("#map-legend .obs-swatch-nodata")
+    assert "No data" in page.inner_text("#map-legend") and swatch.count() == 1
+    assert _hatched(_rgb(swatch.screenshot()))
+    page.evaluate("window.scrollTo(0, 0)")
+
+    page.click("#ctl-year")
+    page.locator(".dash-dropdown-content [role=option]", has=page.locator("input[value='2022']")).click()
+    page.wait_for_function("() => location.search.includes('year=2022')", timeout=T)
+    page.wait_for_function("() => { const d = document.querySelector('#map .js-plotly-plot').data;"
+                           " return d.find(t => t.name === 'data').locations.includes('HND'); }", timeout=T)
+    page.wait_for_timeout(300)
+    hnd = page.evaluate(UNIT_POINT_JS, ["data", "HND"])
+    assert hnd and hnd[2].startswith("rgb(") and not _hatched(_pixels_at(page, hnd[0], hnd[1]))
+    assert page.locator("#map-legend .obs-swatch-nodata").count() == 0
+    assert page.errors == []
+
+
 def test_map_is_redrawn_before_the_panels_beside_it(page, server_url):
     """A filter change applies the map as its response arrives and the trend, ranking and headline after the map
     has been drawn (callbacks/main.py PANELS_AFTER_MAP, assets/20_panels.js); they still all arrive."""
@@ -750,6 +802,13 @@ def test_static_map_first_then_the_same_map_from_plotly(page, server_url, search
     diff = np.asarray(ImageChops.difference(before, after)).max(axis=2)
     assert before.size == after.size
     assert (np.asarray(before).min(axis=2) < 200).mean() > 0.05        # the image did show a map, not a blank
+    # the no-data hatching (grey and white stripes) is drawn in each one's own units: its stripes may not be in
+    # the same place (the image cannot know the size it is shown at). Pixels of the hatching in both are left out;
+    # an area hatched in one and coloured in the other, an outline, land or a class colour still count
+    def hatching(img):
+        a = np.asarray(img).astype(int)
+        return (a.max(axis=2) - a.min(axis=2) <= 4) & (a.min(axis=2) >= 190) & (a.max(axis=2) <= 252)
+    diff[hatching(before) & hatching(after)] = 0
     assert (diff > 40).mean() < 0.015, f"{(diff > 40).mean():.3%} of the map's pixels changed"
     assert not page.errors
 
