@@ -469,6 +469,60 @@ ZOOM_JS = """async (back) => {   // a user's zoom (kept by uirevision), and the 
 }"""
 
 
+XHR_LOG_JS = """(() => { window.__xhr = []; const open = XMLHttpRequest.prototype.open;
+    XMLHttpRequest.prototype.open = function (m, u) { window.__xhr.push(String(u)); return open.apply(this, arguments); }; })();"""
+
+
+def test_first_view_map_uses_the_preloaded_geojson_without_asking_plotly_to_fetch_it(page, server_url):
+    """assets/00_plotly.js hands the GeoJSON the page preloads to plotly.js (window.PlotlyGeoAssets), so the first
+    view's map is drawn without plotly's own request for it; a later view on new shapes is fetched by plotly as
+    before and drawn."""
+    page.add_init_script(XHR_LOG_JS)
+    page.goto(server_url + "/?country=CRI&level=1&year=2023&lang=en")
+    wait_map(page, 2)
+    urls = page.evaluate("() => { const gd = document.querySelector('#map .js-plotly-plot');"
+                         " return [...new Set(gd.data.map(t => t.geojson))]; }")
+    assert len(urls) == 2 and all(u.startswith("/geo/level-") for u in urls)
+    assert page.evaluate("(us) => us.every(u => typeof window.PlotlyGeoAssets[u] === 'object')", urls)
+    assert not [u for u in page.evaluate("window.__xhr") if "/geo/" in u]   # plotly asked for none of them
+    # a level whose shapes were not preloaded: plotly fetches them itself
+    page.locator("#ctl-level label", has_text="Countries").click()
+    page.wait_for_function("() => location.search.includes('level=0')", timeout=T)
+    page.wait_for_function("() => { const gd = document.querySelector('#map .js-plotly-plot');"
+                           " return gd.data.some(t => t.name === 'data' && (t.locations || []).length >= 3); }",
+                           timeout=T)
+    assert [u for u in page.evaluate("window.__xhr") if "/geo/level-0.json?country=region" in u]
+    assert page.errors == []
+
+
+def test_traces_sharing_a_geojson_wait_on_its_fetch_not_on_a_poll(page, server_url):
+    """tools/plotly_bundle/patches/0004: six traces on two GeoJSON URLs; plotly fetches each once and the other
+    traces await that fetch. Before the patch they polled with a 50 ms setInterval (the map drawn up to 50 ms
+    after the GeoJSON was in)."""
+    page.goto(server_url + "/?country=CRI&level=1&year=2023&lang=en")
+    wait_map(page, 2)
+    res = page.evaluate("""async () => {
+        const gd = document.querySelector('#map .js-plotly-plot');
+        const fresh = u => u + (u.includes('?') ? '&' : '?') + 'fresh=' + Math.random();   // never fetched yet
+        const byUrl = {};
+        const data = gd.data.map(t => { const u = t.geojson; byUrl[u] = byUrl[u] || fresh(u);
+                                         return Object.assign({}, t, {geojson: byUrl[u]}); });
+        const intervals = [];
+        const si = window.setInterval;
+        window.setInterval = function (fn, ms) { intervals.push(ms); return si.apply(this, arguments); };
+        const div = document.createElement('div');
+        div.style.cssText = 'position:absolute;left:-3000px;width:600px;height:400px';
+        document.body.appendChild(div);
+        try { await Plotly.newPlot(div, data, gd.layout); } finally { window.setInterval = si; }
+        const drawn = div.querySelectorAll('path.choroplethlocation').length;
+        Plotly.purge(div); div.remove();
+        return {urls: Object.keys(byUrl).length, traces: data.length, intervals, drawn};
+    }""")
+    assert res["urls"] == 2 and res["traces"] == 6 and res["drawn"] > 0
+    assert 50 not in res["intervals"], res["intervals"]
+    assert page.errors == []
+
+
 def test_country_names_still_found_with_the_lookup_built_on_first_use(page, server_url):
     """Patch 0003 builds plotly's country-name lookup when a 'country names' location is first looked up instead
     of when plotly.js is evaluated: names still find their country (any case), an unknown name finds none. The
