@@ -49,6 +49,8 @@ TEXT: dict[str, dict[str, str]] = {
                                    "Try another level, offence or year."},
     "no_data_some": {"es": "Sin datos a este nivel: {places}.", "en": "No data at this level: {places}."},
     "no_data_here": {"es": "Sin datos a este nivel", "en": "No data at this level"},
+    "no_units_level": {"es": "Sin división territorial a este nivel: {places}.",
+                       "en": "No subdivision at this level: {places}."},
     "download": {"es": "Descargar CSV", "en": "Download CSV"},
     "download_hint": {"es": "Los números de esta vista, una fila por lugar",
                       "en": "The numbers behind this view, one row per place"},

@@ -182,10 +182,15 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
         msg = t("no_data_level_detail", lang, place=area_name(ds, focus, lang))
     elif state.level > 0 and focus is None:
         with_data = set(table["country"].to_numpy(dtype=object)[has].tolist())
-        lacking = [ds.name(c) for c in ds.countries if c not in with_data
-                   and (c, state.level) in query.catalog(ds).levels_with_units]
+        levels = query.catalog(ds).levels_with_units
+        lacking = [ds.name(c) for c in ds.countries if c not in with_data and (c, state.level) in levels]
         if lacking:
             msg = t("no_data_some", lang, places=", ".join(lacking))
+        # a country with no unit at this level in the boundaries (Belize has no municipalities) is drawn as plain
+        # land: say why, or its land could be read as a value or taken for an oversight
+        undivided = [ds.name(c) for c in ds.countries if (c, state.level) not in levels]
+        if undivided:
+            msg = " ".join(filter(None, [msg, t("no_units_level", lang, places=", ".join(undivided))]))
     payload["message"] = msg
     payload["legend_title"] = t("legend_title_" + state.measure, lang)
     from core import smallnum

@@ -247,6 +247,23 @@ def test_region_trend_years_lie_flat_beside_its_legend(search):
     assert ax["tickangle"] == 0 and isinstance(ax["dtick"], int) and 3 <= len(ticks) <= 5, (lo, hi, ax["dtick"])
 
 
+def test_map_note_says_which_countries_have_no_units_at_the_level():
+    """Belize has districts but no municipalities in the boundaries: on the region's level-2 map it is plain land,
+    not grey. The note says so in its own sentence; it never lists Belize among the countries without data, and
+    says nothing of the kind where every country has units (committed data)."""
+    real = query.get_dataset(query.REPO_DIR / "data" / "processed")
+    units = query.catalog(real).levels_with_units
+    assert ("BLZ", 1) in units and ("BLZ", 2) not in units
+    for lang, no_data, undivided in (("es", "Sin datos a este nivel: ", "Sin división territorial a este nivel: "),
+                                     ("en", "No data at this level: ", "No subdivision at this level: ")):
+        msg = view.map_view(real, resolve(f"country=region&level=2&lang={lang}", query.catalog(real))[0])["message"]
+        lacking, _, rest = msg.partition(undivided)
+        assert lacking.startswith(no_data) and "Belize" not in lacking and "Guatemala" in lacking
+        assert rest == "Belize."
+        lvl1 = view.map_view(real, resolve(f"country=region&level=1&lang={lang}", query.catalog(real))[0])["message"]
+        assert undivided not in lvl1
+
+
 def test_ranking_rows(ds):
     state = resolve("country=GTM&level=2&year=2023&measure=count", query.catalog(ds))[0]
     rows = view.ranking_view(ds, state)["rows"]
