@@ -282,14 +282,15 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
     def static_map_image():
         """The view's map as a static SVG (core/static_map.py): the page shows it until plotly.js has drawn the
         interactive map over it. Any query string gives the map of the view the page would show for it (unknown
-        or hostile values fall back as in the URL); the page's address carries the data version: cached a day."""
+        or hostile values fall back as in the URL); the page's address carries the data and code versions
+        (view.image_token): cached a day."""
         try:
             ds = query.get_dataset(settings.data_dir)
         except query.DataError as exc:
             return Response(f"data not available: {exc}", status=503, mimetype="text/plain")
         state = sync(ds, None, request.query_string.decode("utf-8", errors="replace")).state
-        # the page's address names the data version: kept a day; any other address may change with the data
-        versioned = request.args.get("v") == view.geo_token(ds)
+        # the page's address names the data's and the code's versions: kept a day; any other address may change
+        versioned = request.args.get("v") == view.image_token(ds)
         return Response(view.static_map_svg(ds, state, view.map_piece(ds, state)), mimetype="image/svg+xml",
                         headers={"Cache-Control": "public, max-age=86400" if versioned else "no-cache"})
 

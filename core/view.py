@@ -511,10 +511,19 @@ def map_piece(ds: query.Dataset, state: ViewState) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------
+def image_token(ds: query.Dataset) -> str:
+    """The static map image's version: the data's and the code's (core.cache.code_version). The image is kept a
+    day; a new version of the code may draw the same data differently (round 11's hatching), and an image drawn
+    by the previous one would not match the interactive map that replaces it."""
+    from core.cache import code_version
+
+    return f"{geo_token(ds)}.{code_version()[:8]}"
+
+
 def static_map_url(ds: query.Dataset, state: ViewState) -> str:
     """Where the page finds the static image of this view's map (`/map.svg`, core/static_map.py). The address
-    carries the view and the data version, so a browser or a CDN may keep it."""
-    return f"/map.svg?{to_query(state)}&v={geo_token(ds)}"
+    carries the view and the versions of the data and of the code, so a browser or a CDN may keep it."""
+    return f"/map.svg?{to_query(state)}&v={image_token(ds)}"
 
 
 def static_map_svg(ds: query.Dataset, state: ViewState, payload: dict) -> str:

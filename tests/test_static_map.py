@@ -128,8 +128,15 @@ def test_route_answers_any_query_with_a_map(app_client, ds):
     r = client.get("/map.svg?country=CRI&level=1&year=2023")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
     assert r.headers["Cache-Control"] == "no-cache"          # no data version in the address: it may change
-    versioned = client.get(view.static_map_url(ds, sync(ds, None, "?country=CRI&level=1&year=2023").state))
+    address = view.static_map_url(ds, sync(ds, None, "?country=CRI&level=1&year=2023").state)
+    versioned = client.get(address)
     assert versioned.headers["Cache-Control"] == "public, max-age=86400"
+    # the address names the code's version too (a new drawing must not meet a browser's day-old image); the data
+    # version alone, as before round 11, is no longer kept
+    from core.cache import code_version
+    assert address.endswith(f"&v={view.geo_token(ds)}.{code_version()[:8]}")
+    stale = client.get(address.rsplit("&v=", 1)[0] + f"&v={view.geo_token(ds)}")
+    assert stale.headers["Cache-Control"] == "no-cache"
     ET.fromstring(r.get_data(as_text=True))
     # the same view whatever the order or the extra parameters: the body the page's own address gives
     same = client.get(view.static_map_url(ds, sync(ds, None, "?country=CRI&level=1&year=2023").state))
