@@ -137,6 +137,41 @@ def test_export_png_and_svg_with_title_source_and_date(page, server_url):
     assert "Source: OIJ" in svg and "Costa Rica" in svg
 
 
+# ---- on the real data: a projector and a large screen ----------------------------------------------
+@pytest.fixture(scope="module")
+def real_server():
+    from tests.e2e.conftest import ROOT, free_port, start_gunicorn, stop
+    port = free_port()
+    proc = start_gunicorn(ROOT / "data" / "processed", port, timeout_s=60)
+    yield f"http://127.0.0.1:{port}"
+    stop(proc, timeout_s=10)
+
+
+LEGEND_ALL_IN_VIEW_JS = """() => { const lg = document.querySelector('#pr-series .legend');
+    // plotly draws a scroll bar (a rect of non-zero height) when its legend is taller than the room it has
+    const bar = lg.querySelector('.scrollbar');
+    return [lg.querySelectorAll('.legendtext').length, !bar || bar.getBoundingClientRect().height === 0]; }"""
+
+
+def test_presenter_fits_a_projector_and_grows_on_a_large_screen(browser, real_server):
+    """The region's slide on the committed data (nine trend lines). On a 1280x720 projector every line's name is in
+    the legend at 20 px, none scrolled out of view (a presenter has no use for a scrollbar), and the map keeps its
+    262 px; on a 1920x1080 screen the map grows (42 % of the visuals' height, assets/04_present.css)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    pg.goto(real_server + "/?view=present&deck=homicidio-region")
+    pg.wait_for_function("document.querySelectorAll('#pr-series .legend .traces').length >= 8", timeout=30000)
+    pg.wait_for_function("document.querySelector('#pr-map .choroplethlayer path')", timeout=30000)
+    pg.wait_for_timeout(500)
+    assert pg.evaluate(LEGEND_ALL_IN_VIEW_JS) == [9, True]
+    assert pg.evaluate("document.querySelector('.pr-map-wrap').getBoundingClientRect().height") == 262
+    pg.set_viewport_size({"width": 1920, "height": 1080})
+    pg.wait_for_function("document.querySelector('.pr-map-wrap').getBoundingClientRect().height > 350")
+    pg.wait_for_timeout(500)
+    assert pg.evaluate(LEGEND_ALL_IN_VIEW_JS) == [9, True]
+    ctx.close()
+
+
 # ---- the offline pack -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def pack_file(tmp_path_factory):
@@ -181,6 +216,9 @@ def test_the_offline_pack_shows_every_slide_with_the_network_cut(browser, pack_f
     pg.keyboard.press("ArrowLeft")
     wait_text(pg, "#pr-counter", f"^{n - 1} / {n}$")
     assert requested == [] and errors == []
+    # on a 1920x1080 screen the map grows with it (42 % of the visuals' height, not 262 px)
+    pg.set_viewport_size({"width": 1920, "height": 1080})
+    pg.wait_for_function("document.querySelector('.pr-map-wrap').getBoundingClientRect().height > 350")
     # no data hatched as on the site: the pattern is in the file and every grey area is filled with it
     from core.figures import nodata_css
     assert pg.evaluate("document.getElementById('obs-nodata').tagName") == "pattern"
