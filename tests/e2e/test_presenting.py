@@ -172,6 +172,25 @@ def test_presenter_fits_a_projector_and_grows_on_a_large_screen(browser, real_se
     ctx.close()
 
 
+def test_presenter_link_opened_on_a_phone_is_one_column_that_scrolls(browser, real_server):
+    """A slide's link opened on a phone (390x844): the text, then the map across the screen with its legend, then
+    the trend, in one column that scrolls; on a projector's two columns the map had ~30 px."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = ctx.new_page()
+    pg.goto(real_server + "/?view=present&deck=homicidio-region")
+    pg.wait_for_function("document.querySelector('#pr-map .choroplethlayer path')", timeout=30000)
+    pg.wait_for_timeout(500)
+    box = pg.evaluate("""() => { const r = s => document.querySelector(s).getBoundingClientRect();
+        const p = document.querySelector('.obs-present');
+        return {map: [r('#pr-map').width, r('#pr-map').height], text: r('.pr-text').width, mapTop: r('.pr-map').top,
+                textBottom: r('.pr-text').bottom, seriesTop: r('.pr-series').top, mapBottom: r('.pr-map').bottom,
+                scrolls: p.scrollHeight > p.clientHeight + 100}; }""")
+    assert box["map"][0] >= 340 and box["map"][1] >= 250, box
+    assert box["text"] >= 340 and box["textBottom"] <= box["mapTop"] + 1 and box["mapBottom"] <= box["seriesTop"] + 1
+    assert box["scrolls"], box
+    ctx.close()
+
+
 # ---- the offline pack -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def pack_file(tmp_path_factory):
