@@ -19,12 +19,14 @@
   'use strict';
   var last = null;                 // the rows on screen: {rows, columns, decimal, group, lang, empty}
   var sort = {col: null, desc: false};
-  var namesByGeo = {};             // GeoJSON address -> {unit id: name}
+  var namesByGeo = {};             // language|GeoJSON address -> {unit id: name}
   var seq = 0;                     // the newest data asked for (an older one that resolves late is not drawn)
 
   function namesOf(geo) {
     if (!geo) { return Promise.resolve({}); }
-    if (namesByGeo[geo]) { return Promise.resolve(namesByGeo[geo]); }
+    // the countries' GeoJSON carries their English names too (core/query.py _build_geo): the page's language
+    var en = document.documentElement.lang === 'en', key = (en ? 'en|' : 'es|') + geo;
+    if (namesByGeo[key]) { return Promise.resolve(namesByGeo[key]); }
     var kept = (window.PlotlyGeoAssets || {})[geo];
     var got = kept && kept.features ? Promise.resolve(kept)
       : fetch(geo, {credentials: 'same-origin'}).then(function (r) {
@@ -33,8 +35,11 @@
         });
     return got.then(function (gj) {
       var m = {};
-      (gj.features || []).forEach(function (f) { m[f.id] = f.properties ? f.properties.name : undefined; });
-      namesByGeo[geo] = m;
+      (gj.features || []).forEach(function (f) {
+        var p = f.properties;
+        m[f.id] = p ? ((en && p.name_en) || p.name) : undefined;
+      });
+      namesByGeo[key] = m;
       return m;
     }).catch(function () { return {}; });   // the unit ids stand in below: never a blank
   }

@@ -220,7 +220,7 @@ def breadcrumb(ds, state: ViewState) -> html.Ol:
     items = []
     trail = crumbs(state, cat)
     for i, (uid, target) in enumerate(trail):
-        label = t("region", state.lang) if uid == REGION else ds.name(uid)
+        label = t("region", state.lang) if uid == REGION else ds.name(uid, state.lang)
         if i == len(trail) - 1:
             items.append(html.Li(label, className="breadcrumb-item active", **{"aria-current": "page"}))
         else:

@@ -112,7 +112,7 @@ def reconcile_layout(ds: query.Dataset, search: str | None):
         return "/conciliar?" + urlencode(([("country", ctry)] if ctry else []) + [("lang", lang)])
 
     filters = [{"label": "Todos" if lang == "es" else "All", "href": href(None), "active": country is None}] + [
-        {"label": ds.name(c), "href": href(c), "active": c == country} for c in data["countries"]]
+        {"label": ds.name(c, lang), "href": href(c), "active": c == country} for c in data["countries"]]
     back = "/?" + urlencode(([("country", country), ("level", 0), ("unit", country)] if country else [])
                             + [("lang", lang)])
     return L.reconcile_page(lang, cases=cards, others=data["others"], filters=filters, back_href=back,

@@ -125,12 +125,12 @@ def unit_label(ds: query.Dataset, unit_id: str, lang: str) -> str:
     if u is None:
         return unit_id
     if u["level"] == 0:
-        return f"{u['name']} ({t('level_name_0', lang)})"
-    return f"{u['name']} · {ds.name(u['country'])} ({t('level_name_' + str(u['level']), lang)})"
+        return f"{ds.name(unit_id, lang)} ({t('level_name_0', lang)})"
+    return f"{u['name']} · {ds.name(u['country'], lang)} ({t('level_name_' + str(u['level']), lang)})"
 
 
 def unit_options(ds: query.Dataset, offense: str, sex: str, age: str, lang: str) -> list[dict]:
-    return [{"label": unit_label(ds, u, lang), "value": u, "search": f"{u} {ds.name(u)}"}
+    return [{"label": unit_label(ds, u, lang), "value": u, "search": f"{u} {ds.name(u)} {ds.name(u, 'en')}"}
             for u in query.units_with_data(ds, offense, sex, age)]
 
 

@@ -35,7 +35,7 @@ def control_options(ds: query.Dataset, state: ViewState) -> dict[str, list[dict]
     nd = t("no_data_country", lang)
     out: dict[str, list[dict]] = {}
     out["country"] = [{"label": t("region_all", lang), "value": REGION}] + [
-        {"label": ds.name(c) + ("" if av["country"][c] else f" ({nd})"), "value": c} for c in ds.countries]
+        {"label": ds.name(c, lang) + ("" if av["country"][c] else f" ({nd})"), "value": c} for c in ds.countries]
     out["level"] = []
     for lv in LEVELS:
         has_units, has_data = av["level"][lv]

@@ -307,6 +307,12 @@ def _fill(color: str) -> list[list]:
     return [[0, color], [1, color]]
 
 
+def name_property(level: int, lang: str) -> str:
+    """The GeoJSON property a tooltip names an area by: the countries' GeoJSON (level 0) carries their English
+    names too (core.query._build_geo); below, the boundaries' English names are the names."""
+    return "name_en" if lang == "en" and level == 0 else "name"
+
+
 def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url: str, lang: str,
                separators: str, uirevision: str) -> dict:
     """The full map figure (sent when the GeoJSON changes: level or country).
@@ -316,7 +322,9 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
     Measured against the WebGL `choroplethmap` on the same 1,350 areas (docs/PERFORMANCE.md): drawn in ~1.1 s
     instead of ~3.5 s after navigation, redrawn in ~0.3 s instead of ~0.7 s, with a plotly.js bundle a third
     the size (no MapLibre)."""
-    nodata_tpl = f"<b>%{{properties.name}}</b><br>{t('no_data', lang)}<extra></extra>"
+    level = int(str(payload.get("geo_key", "1")).split("|")[0] or 1)   # the areas' level (view.map_view)
+    unit_name, country_name = name_property(level, lang), name_property(0, lang)
+    nodata_tpl = f"<b>%{{properties.{unit_name}}}</b><br>{t('no_data', lang)}<extra></extra>"
     land_ids = payload.get("land_ids") or []
     zeros = [0] * len(land_ids)
     data = [None] * len(MAP_TRACES)
@@ -329,7 +337,7 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
         "type": "choropleth", "name": "nodata_countries", "geojson": land_url, "featureidkey": "id",
         "locations": grey, "z": [0] * len(grey), "colorscale": _fill(NO_DATA_COLOR), "showscale": False,
         "marker": {"line": {"width": 0, "color": NO_DATA_COLOR}, "opacity": 1},
-        "hovertemplate": f"<b>%{{properties.name}}</b><br>{t('no_data_here', lang)}<extra></extra>"}
+        "hovertemplate": f"<b>%{{properties.{country_name}}}</b><br>{t('no_data_here', lang)}<extra></extra>"}
     data[TRACE["nodata"]] = {
         "type": "choropleth", "name": "nodata", "geojson": geo_url, "featureidkey": "id",
         "locations": payload["missing"], "z": [0] * len(payload["missing"]),
@@ -342,7 +350,7 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
         "locations": payload["ids"], "z": payload["z"], "hovertext": payload["hovertext"],
         "showscale": False, "marker": {"line": {"width": payload.get("line_width", 0.6),
                                                 "color": payload.get("line_color", "#ffffff")}, "opacity": 1},
-        "hovertemplate": "<b>%{properties.name}</b><br>%{hovertext}<extra></extra>",
+        "hovertemplate": f"<b>%{{properties.{unit_name}}}</b><br>%{{hovertext}}<extra></extra>",
         **_data_trace_style(payload)}
     # only the outermost outline (the country borders): the intermediate one (departments under a level-2 map)
     # cost ~35% of every draw and redraw (bench/, docs/PERFORMANCE.md)

@@ -111,12 +111,15 @@ class Dataset:
 
     # ---- small helpers -------------------------------------------------------------------------
     def _info(self) -> dict:
-        """unit_id -> (level, country, parent_id or None, name), built once (a .loc per call cost ~0.5 ms)."""
+        """unit_id -> (level, country, parent_id or None, name, English name), built once (a .loc per call cost
+        ~0.5 ms)."""
         info = self.geo.get("__unit_info__")
         if info is None:
             u = self.units
-            info = {uid: (int(lv), c, p if isinstance(p, str) else None, n)
-                    for uid, lv, c, p, n in zip(u["unit_id"], u["level"], u["country"], u["parent_id"], u["name"])}
+            en = u["name_en"] if "name_en" in u.columns else u["name"]
+            info = {uid: (int(lv), c, p if isinstance(p, str) else None, n, e)
+                    for uid, lv, c, p, n, e in zip(u["unit_id"], u["level"], u["country"], u["parent_id"], u["name"],
+                                                   en)}
             self.geo["__unit_info__"] = info
         return info
 
@@ -128,9 +131,12 @@ class Dataset:
             return None
         return {"unit_id": unit_id, "level": r[0], "country": r[1], "parent_id": r[2], "name": r[3]}
 
-    def name(self, unit_id: str) -> str:
+    def name(self, unit_id: str, lang: str | None = None) -> str:
+        """The unit's name; in English (`lang="en"`) its English name where the boundaries give one."""
         r = self._info().get(unit_id)
-        return unit_id if r is None else str(r[3])
+        if r is None:
+            return unit_id
+        return str(r[4] if lang == "en" and r[4] else r[3])
 
     def ancestors(self, unit_id: str) -> list[str]:
         """[country, ..., unit] (the unit itself last)."""
@@ -362,6 +368,10 @@ def _load(data_dir: Path) -> Dataset:
         "country": gunits["country"].astype(str),
         "parent_id": gunits["parent_id"].astype(object).where(gunits["parent_id"].notna(), None),
         "name": gunits["name"].astype(str),
+        # the English name where the boundaries give one (countries: "Dominican Republic"), else the name
+        "name_en": (gunits["name_en"].where(gunits["name_en"].notna() & (gunits["name_en"].astype(str) != ""),
+                                            gunits["name"]).astype(str)
+                    if "name_en" in gunits.columns else gunits["name"].astype(str)),
         "minx": bounds["minx"], "miny": bounds["miny"], "maxx": bounds["maxx"], "maxy": bounds["maxy"],
     }).set_index("unit_id", drop=False)
     parent = units["parent_id"].to_dict()
@@ -448,7 +458,8 @@ def region_scale(geoms: np.ndarray, tolerance: float | None = None) -> np.ndarra
 
 
 def _build_geo(gunits, countries: list[str], with_values: set[tuple[str, int]] | None = None) -> dict:
-    """GeoJSON FeatureCollections per (level, country|region), built once: id = unit_id, properties.name.
+    """GeoJSON FeatureCollections per (level, country|region), built once: id = unit_id, properties.name (and, for
+    the countries, properties.name_en).
 
     `with_values`: the (country, level) pairs with at least one value. Given, the region-wide GeoJSON of a level
     with more than REGION_WHOLE_GREY_MIN_UNITS units leaves out the units of the countries without any value at
@@ -471,11 +482,15 @@ def _build_geo(gunits, countries: list[str], with_values: set[tuple[str, int]] |
         if len(pos):
             region_texts[pos] = served(region_scale(geoms[pos]))
     feats = {}
-    for uid, name, lvl, ctry, gj, gj_region in zip(gunits["unit_id"], gunits["name"], levels, gunits["country"],
-                                                   texts, region_texts):
+    names_en = gunits["name_en"] if "name_en" in gunits.columns else gunits["name"]
+    for uid, name, name_en, lvl, ctry, gj, gj_region in zip(gunits["unit_id"], gunits["name"], names_en, levels,
+                                                            gunits["country"], texts, region_texts):
         if gj is None:
             continue
-        head = json.dumps({"type": "Feature", "id": str(uid), "properties": {"name": str(name)}}, ensure_ascii=False)
+        props = {"name": str(name)}
+        if int(lvl) == 0:   # the countries: their English name too (figures.name_property, assets/21_ranking.js)
+            props["name_en"] = str(name_en) if isinstance(name_en, str) and name_en else str(name)
+        head = json.dumps({"type": "Feature", "id": str(uid), "properties": props}, ensure_ascii=False)
         feats.setdefault(int(lvl), []).append((str(ctry), str(uid), head[:-1] + ',"geometry":' + gj + "}",
                                                head[:-1] + ',"geometry":' + (gj_region or gj) + "}"))
     out: dict = {}

@@ -73,7 +73,7 @@ def case(ds: query.Dataset, unit_id: str, year: int, offense: str, sex: str = "t
     u = ds.unit(unit_id) or {"name": unit_id, "country": unit_id}
     pop_src = cs["population_source"].dropna().iloc[0] if cs["population_source"].notna().any() else None
     return {
-        "unit_id": unit_id, "name": ds.name(unit_id), "country": u["country"], "year": int(year),
+        "unit_id": unit_id, "name": ds.name(unit_id, lang), "country": u["country"], "year": int(year),
         "offense": offense, "offense_label": ds.offense_label(offense, lang),
         "rows": rows,
         "map_count_source": map_count["source_id"].iloc[0] if len(map_count) else None,

@@ -172,7 +172,7 @@ def headline_sentence(ds: query.Dataset, state: ViewState, lang: str | None = No
     value = prev = change = None
     src_text = ""
     if place is not None:
-        place_name = ds.name(place)
+        place_name = ds.name(place, lang)
         row = query.unit_value(ds, place, state.offense, year, state.sex, state.age, m)
         if row is not None:
             value = float(row[m])
@@ -224,7 +224,7 @@ def headline_sentence(ds: query.Dataset, state: ViewState, lang: str | None = No
                                                   _t("n_sources", lang, n=len(pnames)), new=src_text)))
             missing = list(r0["missing"] or [])
             if missing:
-                caveats.insert(0, ("partial", _t("partial", lang, places=_join([ds.name(c) for c in missing],
+                caveats.insert(0, ("partial", _t("partial", lang, places=_join([ds.name(c, lang) for c in missing],
                                                                                lang))))
     if value is None:
         main = _t("no_data", lang, what=what, place=place_name, year=year)

@@ -73,8 +73,13 @@ def geo_token(ds: query.Dataset) -> str:
     return hashlib.sha1(ds.version.encode("utf-8")).hexdigest()[:10]
 
 
+# the GeoJSON's own format, in its address with the data version: browsers keep a GeoJSON a day by its address,
+# and a format change (2: the countries' English names, round 11) must not meet a day-old copy without it
+GEOJSON_FORMAT = 2
+
+
 def geo_url(ds: query.Dataset, level: int, scope: str) -> str:
-    return f"/geo/level-{level}.json?country={scope}&v={geo_token(ds)}"
+    return f"/geo/level-{level}.json?country={scope}&v={geo_token(ds)}.{GEOJSON_FORMAT}"
 
 
 def place_of(state: ViewState) -> str | None:
@@ -147,7 +152,7 @@ def _prepare(ds: query.Dataset) -> None:
 
 
 def area_name(ds: query.Dataset, focus: str | None, lang: str) -> str:
-    return t("region", lang) if focus is None else ds.name(focus)
+    return t("region", lang) if focus is None else ds.name(focus, lang)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -183,12 +188,12 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     elif state.level > 0 and focus is None:
         with_data = set(table["country"].to_numpy(dtype=object)[has].tolist())
         levels = query.catalog(ds).levels_with_units
-        lacking = [ds.name(c) for c in ds.countries if c not in with_data and (c, state.level) in levels]
+        lacking = [ds.name(c, lang) for c in ds.countries if c not in with_data and (c, state.level) in levels]
         if lacking:
             msg = t("no_data_some", lang, places=", ".join(lacking))
         # a country with no unit at this level in the boundaries (Belize has no municipalities) is drawn as plain
         # land: say why, or its land could be read as a value or taken for an oversight
-        undivided = [ds.name(c) for c in ds.countries if (c, state.level) not in levels]
+        undivided = [ds.name(c, lang) for c in ds.countries if (c, state.level) not in levels]
         if undivided:
             msg = " ".join(filter(None, [msg, t("no_units_level", lang, places=", ".join(undivided))]))
     payload["message"] = msg
@@ -233,20 +238,20 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
         return query.unit_series_arrays(ds, uid, state.offense, state.sex, state.age, m)
 
     if place is not None:
-        add(ds.name(place), unit_line(place))
+        add(ds.name(place, lang), unit_line(place))
         if m == "count":   # totals of bigger areas are not comparable with the place's count: its line alone
             if lines:
-                notes.append(t("series_counts_alone", lang, place=ds.name(place)))
+                notes.append(t("series_counts_alone", lang, place=ds.name(place, lang)))
         else:
             ctry = ds.unit(place)["country"]
             if ctry != place:
-                add(ds.name(ctry), unit_line(ctry))
+                add(ds.name(ctry, lang), unit_line(ctry))
             add(t("region_series", lang), region_line)
         if not lines:
             notes.append(t("series_empty", lang))
     else:
         for c in ds.countries:
-            add(ds.name(c), unit_line(c))
+            add(ds.name(c, lang), unit_line(c))
         if not region.empty:
             add(t("region_series", lang), region_line)
     if place is not None and m == "count":
@@ -282,7 +287,7 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
 
         ctry = ds.unit(place)["country"] if place is not None else None
         evs = _events.for_place(_events.load_events(countries=set(ds.countries))[0], ctry)
-        _events.add_to_series(fig, evs, lang, {c: ds.name(c) for c in ds.countries}, prefix_country=place is None)
+        _events.add_to_series(fig, evs, lang, {c: ds.name(c, lang) for c in ds.countries}, prefix_country=place is None)
     return {"figure": fig, "notes": notes, "sources": sorted(srcs)}
 
 
@@ -314,7 +319,7 @@ def ranking_view(ds: query.Dataset, state: ViewState) -> dict:
     title = f"{t('ranking_title', lang)} · {level_name} · {area_name(ds, focus, lang)} · {state.year}"
     note = t("units_no_data", lang, n=n_missing) if n_missing else ""
     if n_missing and n_missing <= 12:
-        note += ": " + ", ".join(table["name"].to_numpy(dtype=object)[missing].tolist())
+        note += ": " + ", ".join(ds.name(u, lang) for u in table["unit_id"].to_numpy(dtype=object)[missing])
     return {"rows": rows, "title": title, "note": note}
 
 
@@ -409,7 +414,7 @@ def headline_view(ds: query.Dataset, state: ViewState) -> dict:
                 prev = float(prow[m])
             if m == "rate" and bool(row.get("rate_computed")) and isinstance(row.get("population_source"), str):
                 computed_note = t("computed_rate", lang, source=ds.source_label(row["population_source"]))
-        place_name = ds.name(place)
+        place_name = ds.name(place, lang)
     else:
         reg = query.region_series(ds, state.offense, state.sex, state.age, m)
         cur = reg[reg["year"] == year]
@@ -451,7 +456,7 @@ def region_note(ds: query.Dataset, row: pd.Series, measure: str, lang: str) -> s
     note = (t("region_weighted", lang, source=pops) if measure == "rate" and pops else t("region_summed", lang))
     missing = list(row.get("missing") or [])
     if missing:
-        note += " " + t("region_without", lang, countries=", ".join(ds.name(c) for c in missing))
+        note += " " + t("region_without", lang, countries=", ".join(ds.name(c, lang) for c in missing))
     return note
 
 
@@ -480,7 +485,7 @@ def note_text(ds: query.Dataset, note: dict, lang: str) -> str:
         what = _value_label(ds, n.param, n.value, lang) or n.value
         return t("note_fallback", lang, what=what, default=default)
     if n.kind == "unit_country":
-        return t("note_unit_country", lang, country=ds.name(n.default))
+        return t("note_unit_country", lang, country=ds.name(n.default, lang))
     return ""
 
 
@@ -490,7 +495,7 @@ def _value_label(ds: query.Dataset, param: str, value: str, lang: str) -> str:
     if param == "offense":
         return ds.offense_label(value, lang)
     if param == "country":
-        return t("region", lang) if value == REGION else ds.name(value)
+        return t("region", lang) if value == REGION else ds.name(value, lang)
     if param == "sex":
         return t(SEX_KEYS.get(value, "sex_total"), lang)
     if param == "age":

@@ -264,6 +264,46 @@ def test_map_note_says_which_countries_have_no_units_at_the_level():
         assert undivided not in lvl1
 
 
+def test_country_names_follow_the_page_language():
+    """The committed boundaries name two countries differently in English (República Dominicana / Dominican
+    Republic, Panamá / Panama; Belize is "Belize" in both by a reviewed crosswalk decision). The English page says
+    the English name in its country list, trend, notes and headline, and its map's tooltips read the GeoJSON's
+    `name_en` (which only the countries' GeoJSON carries); the Spanish page is unchanged."""
+    real = query.get_dataset(query.REPO_DIR / "data" / "processed")
+    assert (real.name("DOM"), real.name("DOM", "es"), real.name("DOM", "en")) == \
+        ("República Dominicana", "República Dominicana", "Dominican Republic")
+    assert real.name("PAN", "en") == "Panama" and real.name("BLZ", "en") == real.name("BLZ") == "Belize"
+    assert real.name("no-such-unit", "en") == "no-such-unit"
+    # the GeoJSON: the countries with both names, the departments with their name only
+    lvl0 = json.loads(query.geojson(real, 0, query.REGION).body)
+    names = {f["id"]: f["properties"] for f in lvl0["features"]}
+    assert names["DOM"] == {"name": "República Dominicana", "name_en": "Dominican Republic"}
+    assert all(set(f["properties"]) == {"name"} for f in json.loads(query.geojson(real, 1, "CRI").body)["features"])
+    from core.controller import control_options
+    for lang, dom in (("es", "República Dominicana"), ("en", "Dominican Republic")):
+        state = resolve(f"country=region&level=0&year=2022&lang={lang}", query.catalog(real))[0]
+        labels = [o["label"] for o in control_options(real, state)["country"]]
+        assert any(lb.startswith(dom) for lb in labels), labels
+        assert dom in [tr["name"] for tr in view.series_view(real, state)["figure"]["data"]]
+        payload = view.map_view(real, state)
+        fig = figures.map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
+                                 land_url=payload["land_url"], lang=lang, separators=",.", uirevision="x")
+        prop = "name_en" if lang == "en" else "name"
+        by = {tr["name"]: tr.get("hovertemplate", "") for tr in fig["data"]}
+        assert all(f"%{{properties.{prop}}}" in by[n] for n in ("data", "nodata", "nodata_countries")), by
+        headline = view.headline_view(real, resolve(f"country=DOM&level=0&unit=DOM&lang={lang}",
+                                                    query.catalog(real))[0])
+        assert dom in json.dumps(headline, ensure_ascii=False)
+    # below the countries the English hover reads `name` (the departments' GeoJSON has no name_en) but the grey
+    # countries, drawn on the countries' GeoJSON, read `name_en`
+    state = resolve("country=region&level=1&lang=en", query.catalog(real))[0]
+    payload = view.map_view(real, state)
+    fig = figures.map_figure(payload, geo_url=payload["geo_url"], outline_urls=payload["outline_urls"],
+                             land_url=payload["land_url"], lang="en", separators=",.", uirevision="x")
+    by = {tr["name"]: tr.get("hovertemplate", "") for tr in fig["data"]}
+    assert "%{properties.name}" in by["data"] and "%{properties.name_en}" in by["nodata_countries"]
+
+
 def test_ranking_rows(ds):
     state = resolve("country=GTM&level=2&year=2023&measure=count", query.catalog(ds))[0]
     rows = view.ranking_view(ds, state)["rows"]

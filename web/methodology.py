@@ -125,15 +125,7 @@ def _link(address: object) -> str:
 
 
 def _country_name(ds: query.Dataset, code: str, lang: str) -> str:
-    if lang == "en":
-        try:
-            units = query.units_table(ds)
-            row = units.loc[units["unit_id"] == code, "name_en"]
-            if len(row) and isinstance(row.iloc[0], str):
-                return row.iloc[0]
-        except query.DataError:
-            pass
-    return ds.name(code)
+    return ds.name(code, lang)
 
 
 def _source_order(ds: query.Dataset) -> list[str]:

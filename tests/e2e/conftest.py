@@ -42,6 +42,16 @@ def server_url(fixture_dir):
 
 
 @pytest.fixture(scope="session")
+def real_server():
+    """The app on the committed data (data/processed), for what the small fixture cannot show (nine countries'
+    lines, names that differ between the languages)."""
+    port = free_port()
+    proc = start_gunicorn(ROOT / "data" / "processed", port, timeout_s=60)
+    yield f"http://127.0.0.1:{port}"
+    stop(proc, timeout_s=10)
+
+
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:

@@ -138,15 +138,6 @@ def test_export_png_and_svg_with_title_source_and_date(page, server_url):
 
 
 # ---- on the real data: a projector and a large screen ----------------------------------------------
-@pytest.fixture(scope="module")
-def real_server():
-    from tests.e2e.conftest import ROOT, free_port, start_gunicorn, stop
-    port = free_port()
-    proc = start_gunicorn(ROOT / "data" / "processed", port, timeout_s=60)
-    yield f"http://127.0.0.1:{port}"
-    stop(proc, timeout_s=10)
-
-
 LEGEND_ALL_IN_VIEW_JS = """() => { const lg = document.querySelector('#pr-series .legend');
     // plotly draws a scroll bar (a rect of non-zero height) when its legend is taller than the room it has
     const bar = lg.querySelector('.scrollbar');

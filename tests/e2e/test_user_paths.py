@@ -635,6 +635,31 @@ def test_no_data_is_hatched_on_the_map_as_in_its_legend(page, server_url):
     assert page.errors == []
 
 
+def test_english_page_names_the_countries_in_english(page, real_server):
+    """The committed data: the English page calls the Dominican Republic so in its map's tooltip, its ranking
+    (names read from the map's GeoJSON, assets/21_ranking.js), its trend and its country list; the Spanish page
+    still says República Dominicana."""
+    for lang, dom, other in (("en", "Dominican Republic", "República Dominicana"),
+                             ("es", "República Dominicana", "Dominican Republic")):
+        page.goto(real_server + f"/?country=region&level=0&year=2022&lang={lang}")
+        wait_map(page, 5)
+        page.wait_for_function("() => document.querySelectorAll('#ranking tbody tr').length >= 5", timeout=T)
+        ranking = page.inner_text("#ranking")
+        assert dom in ranking and other not in ranking
+        page.wait_for_function("(n) => Array.from(document.querySelectorAll('#series .legendtext'))"
+                               ".some(t => t.textContent === n)", arg=dom, timeout=T)
+        point = page.evaluate(UNIT_POINT_JS, ["data", "DOM"])
+        assert point, "the Dominican Republic is not drawn"
+        page.mouse.move(point[0], point[1])
+        page.wait_for_function("(n) => { const h = document.querySelector('#map .hoverlayer');"
+                               " return h && h.textContent.includes(n); }", arg=dom, timeout=T)
+        page.click("#ctl-country")
+        page.wait_for_function("(n) => Array.from(document.querySelectorAll('.dash-dropdown-content [role=option]'))"
+                               ".some(o => o.textContent.includes(n))", arg=dom, timeout=T)
+        page.keyboard.press("Escape")
+    assert page.errors == []
+
+
 def test_map_is_redrawn_before_the_panels_beside_it(page, server_url):
     """A filter change applies the map as its response arrives and the trend, ranking and headline after the map
     has been drawn (callbacks/main.py PANELS_AFTER_MAP, assets/20_panels.js); they still all arrive."""
