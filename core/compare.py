@@ -130,7 +130,10 @@ def unit_label(ds: query.Dataset, unit_id: str, lang: str) -> str:
 
 
 def unit_options(ds: query.Dataset, offense: str, sex: str, age: str, lang: str) -> list[dict]:
-    return [{"label": unit_label(ds, u, lang), "value": u, "search": f"{u} {ds.name(u)} {ds.name(u, 'en')}"}
+    def search(u: str) -> str:   # found by either name (the English one only where it differs: ~1,500 options)
+        es, en = ds.name(u), ds.name(u, "en")
+        return f"{u} {es}" if en == es else f"{u} {es} {en}"
+    return [{"label": unit_label(ds, u, lang), "value": u, "search": search(u)}
             for u in query.units_with_data(ds, offense, sex, age)]
 
 

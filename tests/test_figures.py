@@ -294,6 +294,12 @@ def test_country_names_follow_the_page_language():
         headline = view.headline_view(real, resolve(f"country=DOM&level=0&unit=DOM&lang={lang}",
                                                     query.catalog(real))[0])
         assert dom in json.dumps(headline, ensure_ascii=False)
+    # the compare page finds a country by either name, a unit whose names are the same by that name once
+    from core import compare
+    opts = {o["value"]: o for o in compare.unit_options(real, "homicide", "total", "total", "en")}
+    assert "República Dominicana" in opts["DOM"]["search"] and "Dominican Republic" in opts["DOM"]["search"]
+    assert opts["DOM"]["label"].startswith("Dominican Republic")
+    assert opts["CRI"]["search"] == "CRI Costa Rica"
     # below the countries the English hover reads `name` (the departments' GeoJSON has no name_en) but the grey
     # countries, drawn on the countries' GeoJSON, read `name_en`
     state = resolve("country=region&level=1&lang=en", query.catalog(real))[0]
