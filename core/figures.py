@@ -322,8 +322,7 @@ def map_figure(payload: dict, *, geo_url: str, outline_urls: list[str], land_url
     Measured against the WebGL `choroplethmap` on the same 1,350 areas (docs/PERFORMANCE.md): drawn in ~1.1 s
     instead of ~3.5 s after navigation, redrawn in ~0.3 s instead of ~0.7 s, with a plotly.js bundle a third
     the size (no MapLibre)."""
-    level = int(str(payload.get("geo_key", "1")).split("|")[0] or 1)   # the areas' level (view.map_view)
-    unit_name, country_name = name_property(level, lang), name_property(0, lang)
+    unit_name, country_name = name_property(payload.get("level", 1), lang), name_property(0, lang)
     nodata_tpl = f"<b>%{{properties.{unit_name}}}</b><br>{t('no_data', lang)}<extra></extra>"
     land_ids = payload.get("land_ids") or []
     zeros = [0] * len(land_ids)

@@ -116,10 +116,9 @@ class Dataset:
         info = self.geo.get("__unit_info__")
         if info is None:
             u = self.units
-            en = u["name_en"] if "name_en" in u.columns else u["name"]
             info = {uid: (int(lv), c, p if isinstance(p, str) else None, n, e)
                     for uid, lv, c, p, n, e in zip(u["unit_id"], u["level"], u["country"], u["parent_id"], u["name"],
-                                                   en)}
+                                                   u["name_en"])}
             self.geo["__unit_info__"] = info
         return info
 
@@ -136,7 +135,7 @@ class Dataset:
         r = self._info().get(unit_id)
         if r is None:
             return unit_id
-        return str(r[4] if lang == "en" and r[4] else r[3])
+        return str(r[4] if lang == "en" else r[3])
 
     def ancestors(self, unit_id: str) -> list[str]:
         """[country, ..., unit] (the unit itself last)."""
@@ -339,6 +338,16 @@ def _plain_strings(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _english_names(gunits) -> pd.Series:
+    """Each unit's English name: the boundaries' `name_en` where they give one, else its name (the units table's
+    `name_en`, the countries' GeoJSON property of that name)."""
+    name = gunits["name"].astype(str)
+    if "name_en" not in gunits.columns:
+        return name
+    en = gunits["name_en"]
+    return en.where(en.notna() & (en.astype(str) != ""), name).astype(str)
+
+
 def _load(data_dir: Path) -> Dataset:
     import geopandas as gpd
 
@@ -368,10 +377,7 @@ def _load(data_dir: Path) -> Dataset:
         "country": gunits["country"].astype(str),
         "parent_id": gunits["parent_id"].astype(object).where(gunits["parent_id"].notna(), None),
         "name": gunits["name"].astype(str),
-        # the English name where the boundaries give one (countries: "Dominican Republic"), else the name
-        "name_en": (gunits["name_en"].where(gunits["name_en"].notna() & (gunits["name_en"].astype(str) != ""),
-                                            gunits["name"]).astype(str)
-                    if "name_en" in gunits.columns else gunits["name"].astype(str)),
+        "name_en": _english_names(gunits),   # countries: "Dominican Republic"
         "minx": bounds["minx"], "miny": bounds["miny"], "maxx": bounds["maxx"], "maxy": bounds["maxy"],
     }).set_index("unit_id", drop=False)
     parent = units["parent_id"].to_dict()
@@ -482,14 +488,14 @@ def _build_geo(gunits, countries: list[str], with_values: set[tuple[str, int]] |
         if len(pos):
             region_texts[pos] = served(region_scale(geoms[pos]))
     feats = {}
-    names_en = gunits["name_en"] if "name_en" in gunits.columns else gunits["name"]
-    for uid, name, name_en, lvl, ctry, gj, gj_region in zip(gunits["unit_id"], gunits["name"], names_en, levels,
-                                                            gunits["country"], texts, region_texts):
+    for uid, name, name_en, lvl, ctry, gj, gj_region in zip(gunits["unit_id"], gunits["name"],
+                                                            _english_names(gunits), levels, gunits["country"],
+                                                            texts, region_texts):
         if gj is None:
             continue
         props = {"name": str(name)}
         if int(lvl) == 0:   # the countries: their English name too (figures.name_property, assets/21_ranking.js)
-            props["name_en"] = str(name_en) if isinstance(name_en, str) and name_en else str(name)
+            props["name_en"] = name_en
         head = json.dumps({"type": "Feature", "id": str(uid), "properties": props}, ensure_ascii=False)
         feats.setdefault(int(lvl), []).append((str(ctry), str(uid), head[:-1] + ',"geometry":' + gj + "}",
                                                head[:-1] + ',"geometry":' + (gj_region or gj) + "}"))

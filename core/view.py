@@ -73,13 +73,12 @@ def geo_token(ds: query.Dataset) -> str:
     return hashlib.sha1(ds.version.encode("utf-8")).hexdigest()[:10]
 
 
-# the GeoJSON's own format, in its address with the data version: browsers keep a GeoJSON a day by its address,
-# and a format change (2: the countries' English names, round 11) must not meet a day-old copy without it
-GEOJSON_FORMAT = 2
-
-
 def geo_url(ds: query.Dataset, level: int, scope: str) -> str:
-    return f"/geo/level-{level}.json?country={scope}&v={geo_token(ds)}.{GEOJSON_FORMAT}"
+    """The address of a level's GeoJSON. `v` is a digest of the bytes served there (its ETag): browsers keep a
+    GeoJSON a day by its address, which changes exactly when those bytes do, with the data or with the format
+    (round 11 added the countries' English names). The data version where nothing is served."""
+    blob = query.geojson(ds, level, scope)
+    return f"/geo/level-{level}.json?country={scope}&v={blob.etag if blob is not None else geo_token(ds)}"
 
 
 def place_of(state: ViewState) -> str | None:
@@ -170,6 +169,7 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
         view=_frame(ds, state.level, focus, table["unit_id"]), land_ids=land_ids,
         whole=query.whole_countries(ds, state.level, scope))
     payload["geo_key"] = f"{state.level}|{scope}|{geo_token(ds)}"
+    payload["level"] = state.level
     payload["focus"] = focus or REGION
     payload["geo_url"] = geo_url(ds, state.level, scope)
     outlines = []

@@ -62,6 +62,18 @@ def test_every_page_has_the_no_data_hatching_the_maps_css_asks_for(client):
         assert page.index(svgs[0]) < page.index('id="react-entry-point"')
 
 
+def test_geojson_address_names_the_bytes_served_there(client, fixture_dir):
+    """A GeoJSON's address (view.geo_url) carries the digest of what is served there (its ETag): browsers keep it
+    a day by address, and a change of the data or of the format (the countries' English names) is a new one."""
+    from core import query, view
+    ds = query.get_dataset(fixture_dir)
+    for level, scope in ((0, query.REGION), (1, "CRI"), (0, query.DETAIL)):
+        address = view.geo_url(ds, level, scope)
+        r = client.get(address)
+        assert r.status_code == 200 and address.endswith("&v=" + r.headers["ETag"].strip('"')), address
+    assert view.geo_url(ds, 1, "CRI") != view.geo_url(ds, 1, query.REGION)
+
+
 def test_geojson_route(client):
     r = client.get("/geo/level-1.json?country=CRI", headers={"Accept-Encoding": "gzip"})
     assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"

@@ -124,10 +124,6 @@ def _link(address: object) -> str:
     return escape(a) if a else "—"
 
 
-def _country_name(ds: query.Dataset, code: str, lang: str) -> str:
-    return ds.name(code, lang)
-
-
 def _source_order(ds: query.Dataset) -> list[str]:
     return sorted(ds.sources, key=lambda s: (ds.sources[s].get("kind") != "facts",
                                              int(ds.sources[s].get("priority") or 999), s))
@@ -136,15 +132,15 @@ def _source_order(ds: query.Dataset) -> list[str]:
 def _covers(ds: query.Dataset, sid: str, lang: str, cov: list[dict], pop_cov: list[dict]) -> str:
     items = []
     entries = [c for c in cov if c.get("source_id") == sid]
-    for c in sorted(entries, key=lambda c: (_country_name(ds, c["country"], lang), c["level"], c["offense"])):
+    for c in sorted(entries, key=lambda c: (ds.name(c["country"], lang), c["level"], c["offense"])):
         measures = ", ".join(t("rate_short" if m == "rate" else "count_short", lang) for m in c.get("measures", []))
-        place = f"{escape(_country_name(ds, c['country'], lang))} · {escape(t('level_' + str(c['level']), lang))}"
+        place = f"{escape(ds.name(c['country'], lang))} · {escape(t('level_' + str(c['level']), lang))}"
         items.append(f"<li>{place}"
                      f" · {escape(ds.offense_label(c['offense'], lang))} · {escape(year_ranges(c.get('years', [])))}"
                      f"{' · ' + escape(measures) if measures else ''}</li>")
     for c in sorted((p for p in pop_cov if p["source_id"] == sid),
-                    key=lambda c: (_country_name(ds, c["country"], lang), c["level"])):
-        place = f"{escape(_country_name(ds, c['country'], lang))} · {escape(t('level_' + str(c['level']), lang))}"
+                    key=lambda c: (ds.name(c["country"], lang), c["level"])):
+        place = f"{escape(ds.name(c['country'], lang))} · {escape(t('level_' + str(c['level']), lang))}"
         items.append(f"<li>{place}"
                      f" · {escape(t('population', lang))} · {escape(year_ranges(c['years']))}</li>")
     if not items:
@@ -183,7 +179,7 @@ def _grid(ds: query.Dataset, lang: str, cov: list[dict], numbers: dict[str, int]
         key = (c.get("country"), c.get("offense"), int(c.get("level", 0)))
         cells.setdefault(key, {}).setdefault(c.get("source_id"), []).extend(c.get("years", []))
     out = []
-    countries = sorted({k[0] for k in cells}, key=lambda c: _country_name(ds, c, lang))
+    countries = sorted({k[0] for k in cells}, key=lambda c: ds.name(c, lang))
     for ctry in countries:
         offs = sorted({k[1] for k in cells if k[0] == ctry},
                       key=lambda o: (o != "homicide", ds.offense_label(o, lang)))
@@ -201,7 +197,7 @@ def _grid(ds: query.Dataset, lang: str, cov: list[dict], numbers: dict[str, int]
                 tds.append(f"<td>{escape(year_ranges(years))} <small>{refs}</small></td>")
             rows.append(f"<tr><th scope='row'>{escape(ds.offense_label(off, lang))}</th>{''.join(tds)}</tr>")
         out.append(f"""
-<h3 class="h5 mt-4">{escape(_country_name(ds, ctry, lang))}</h3>
+<h3 class="h5 mt-4">{escape(ds.name(ctry, lang))}</h3>
 <div class="table-responsive"><table class="table table-sm table-bordered obs-coverage">
 <thead><tr><th scope="col">{escape(tr('offense', lang))}</th>
 <th scope="col">{escape(t('level_0', lang))}</th><th scope="col">{escape(t('level_1', lang))}</th>
