@@ -31,6 +31,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 VIEWPORT = {"width": 1366, "height": 768}
 # a phone's connection as Lighthouse throttles it ("slow 4G"): 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up
 SLOW_LINK = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8}
+# Chromium's CPU throttling (DevTools' "CPU slowdown"): the page's main thread runs this many times slower. 2: a
+# machine half as fast as this one (this machine's own speed was seen to vary by 2-2.5x from one day to the next);
+# 4: Lighthouse's mobile profile (a mid-range phone), used with SLOW_LINK
+SLOW_CPU = 2
+PHONE_CPU = 4
 
 INIT_JS = r"""
 (() => {
@@ -254,16 +259,21 @@ def select(page, control_id: str, kind: str, index: int = 0, value=None):
     return value
 
 
-def open_view(browser, url: str, timeout_ms: int = 240000, network: dict | None = None):
+def open_view(browser, url: str, timeout_ms: int = 240000, network: dict | None = None,
+              cpu_rate: float | None = None):
     """Fresh context (cold HTTP cache), navigate, wait for the map with areas drawn. Returns (ctx, page, rec,
-    cold_ms dict). `network`: Chromium's network emulation for the page (e.g. SLOW_LINK)."""
+    cold_ms dict). `network`: Chromium's network emulation for the page (e.g. SLOW_LINK); `cpu_rate`: its CPU
+    slowdown (e.g. SLOW_CPU, PHONE_CPU)."""
     ctx = browser.new_context(viewport=VIEWPORT)
     ctx.add_init_script(INIT_JS)
     page = ctx.new_page()
-    if network:
+    if network or cpu_rate:
         cdp = ctx.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.send("Network.emulateNetworkConditions", network)
+        if network:
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", network)
+        if cpu_rate:
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu_rate})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     rec = Recorder(page)

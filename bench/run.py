@@ -116,10 +116,11 @@ class Server:
 
 # ---------------------------------------------------------------------------------------------------
 def browser_phase(pw_browser, srv: Server, spec: dict, level2_url: str, level1_url: str | None,
-                  per_kind: int, prefer: dict | None = None, colds: int = 3) -> dict:
+                  per_kind: int, prefer: dict | None = None, colds: int = 3, phone_cpu: bool = False) -> dict:
     """Cold navigations (level 2, then level 1, each in a fresh context): `colds` of each (one cold draw varies
     by +-0.15 s on this machine; the summary gives their median); after the last, `per_kind` changes of each
-    kind. `prefer`: {(level, kind, i): value} to pick the same options as another run. Also the templates."""
+    kind. `prefer`: {(level, kind, i): value} to pick the same options as another run. Then the slowed-down
+    colds (`slow_cpu`; `phone` when `phone_cpu`). Also the templates."""
     res: dict = {"changes": {}, "colds": []}
     templates: dict = {}
     props: dict = {}
@@ -162,6 +163,21 @@ def browser_phase(pw_browser, srv: Server, spec: dict, level2_url: str, level1_u
                                                                                     timeout_ms=120000)}
         finally:
             ctx.close()
+    # the margin: the same cold level-2 navigation with the page's CPU br.SLOW_CPU times slower (a machine half as
+    # fast), and for the app a phone as Lighthouse's mobile profile has it (SLOW_LINK and br.PHONE_CPU)
+    res["slow_cpu"] = []
+    for _ in range(3):
+        ctx, _page, _rec, cold = br.open_view(pw_browser, srv.base + level2_url, cpu_rate=br.SLOW_CPU)
+        ctx.close()
+        res["slow_cpu"].append(cold)
+    if phone_cpu:
+        try:
+            ctx, _page, _rec, cold = br.open_view(pw_browser, srv.base + level2_url, timeout_ms=120000,
+                                                  network=br.SLOW_LINK, cpu_rate=br.PHONE_CPU)
+            ctx.close()
+            res["phone"] = {"cold": cold}
+        except RuntimeError as exc:
+            res["phone"] = {"error": str(exc)[:600]}
     return res | {"templates": templates, "props": {f"{k[0]}.{k[1]}": v for k, v in props.items()}}
 
 
@@ -356,6 +372,19 @@ def browser_summary(res: dict) -> dict:
                 "change_painted_ms": round(ch["redraw_painted_ms"], 1) if "redraw_painted_ms" in ch else None,
                 "change_down_kb": round(sum(p["down"] or 0 for p in ch.get("posts", [])) / 1024, 2),
                 "change_note": ch.get("error") or ch.get("skipped")}
+    if res.get("slow_cpu"):
+        sc = res["slow_cpu"]
+        out["slow_cpu"] = {"rate": br.SLOW_CPU, "level": "level2", "n": len(sc),
+                           "cold_painted_ms": round(statistics.median(c["painted_ms"] for c in sc), 1),
+                           "cold_shown_ms": round(statistics.median(c["shown_ms"] for c in sc), 1),
+                           "cold_all_painted_ms": [round(c["painted_ms"], 1) for c in sc]}
+    if res.get("phone"):
+        ph = res["phone"]
+        out["phone"] = ({"link": br.SLOW_LINK, "cpu_rate": br.PHONE_CPU, "error": ph["error"]} if "error" in ph else
+                        {"link": br.SLOW_LINK, "cpu_rate": br.PHONE_CPU,
+                         "cold_painted_ms": round(ph["cold"]["painted_ms"], 1),
+                         "cold_shown_ms": round(ph["cold"]["shown_ms"], 1),
+                         "cold_splash_ms": round(ph["cold"]["splash_ms"], 1) if ph["cold"].get("splash_ms") else None})
     for level, rows in res["changes"].items():
         d = {}
         for kind in KINDS:
@@ -575,6 +604,16 @@ def print_browser(r: dict) -> None:
                   + f"map drawn (cold) {sl['cold_painted_ms']:,.0f} ms; an offence change redrawn "
                   + (f"{sl['change_painted_ms']:,.0f} ms ({sl['change_down_kb']:.1f} KB)" if sl["change_painted_ms"]
                      is not None else f"n/a ({sl['change_note']})"))
+        sc = bro.get("slow_cpu")
+        if sc:
+            print(f"{name} level2 with the CPU {sc['rate']}x slower (median of {sc['n']} cold navigations): map on "
+                  f"screen {sc['cold_shown_ms']:,.0f} ms, interactive {sc['cold_painted_ms']:,.0f} ms")
+        ph = bro.get("phone")
+        if ph and "error" in ph:
+            print(f"{name} level2 as a phone (slow 4G, CPU {ph['cpu_rate']}x slower): map NOT drawn: {ph['error'][:300]}")
+        elif ph:
+            print(f"{name} level2 as a phone (slow 4G, CPU {ph['cpu_rate']}x slower): map on screen "
+                  f"{ph['cold_shown_ms']:,.0f} ms, interactive {ph['cold_painted_ms']:,.0f} ms")
         for lv in ("level2", "level1"):
             for kind, v in (bro.get(lv) or {}).items():
                 if "redraw_painted_ms_median" in v:
@@ -654,7 +693,7 @@ def main() -> None:
                 try:
                     if spec is APP:
                         res = browser_phase(b, srv, spec, app_urls["level2"], app_urls["level1"],
-                                            args.browser_per_kind, colds=args.colds)
+                                            args.browser_per_kind, colds=args.colds, phone_cpu=True)
                         prefer = preferred(res)
                     else:
                         try:
@@ -680,7 +719,9 @@ def main() -> None:
                 if "changes" in res:
                     r["browser"][spec["name"]] = browser_summary(res)
                     r["browser"][spec["name"] + "_raw"] = {"changes": res["changes"], "colds": res["colds"],
-                                                           "slow_link": res.get("slow_link")}
+                                                           "slow_link": res.get("slow_link"),
+                                                           "slow_cpu": res.get("slow_cpu"),
+                                                           "phone": res.get("phone")}
             b.close()
 
         if not args.browser_only:
