@@ -44,7 +44,7 @@ def present_or_none(ds: query.Dataset, search: str):
         from core.viewstate import resolve
         deck, problems = decks.single_deck(resolve(search or "", cat)[0]), []
     if deck is None:
-        return P.deck_error_page(lang, problems)
+        return P.deck_error_page(lang, problems, decks.available_decks(cat, lang) if params.deck else [])
     deck = deck.with_lang(lang)
     data = {"name": deck.name, "title": deck.title, "lang": lang,
             "views": [to_query(s.state) for s in deck.slides], "titles": [s.title for s in deck.slides]}

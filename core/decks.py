@@ -155,6 +155,16 @@ def list_decks(decks_dir: Path | None = None) -> list[str]:
     return sorted(p.stem for p in d.glob("*.json") if _DECK_NAME.match(p.stem)) if d.is_dir() else []
 
 
+def available_decks(cat: Catalog, lang: str, decks_dir: Path | None = None) -> list[tuple[str, str]]:
+    """(name, title in `lang`) of every valid deck in data/decks/, for a presenter who typed a wrong name."""
+    out = []
+    for name in list_decks(decks_dir):
+        deck, _problems = load_deck(name, cat, decks_dir)
+        if deck is not None:
+            out.append((name, deck.title.get(lang) or deck.title.get("es") or name))
+    return out
+
+
 def main(argv: list[str]) -> int:
     cat = query.catalog(query.get_dataset())
     names = argv or list_decks()

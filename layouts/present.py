@@ -48,6 +48,7 @@ TEXT = {
     "deck_error_help": {"es": "Corrija el archivo de data/decks/ o la dirección y vuelva a cargar. Problemas:",
                         "en": "Fix the file in data/decks/ or the address and reload. Problems:"},
     "back_main": {"es": "Volver al tablero", "en": "Back to the dashboard"},
+    "decks_available": {"es": "Presentaciones disponibles:", "en": "Available decks:"},
     "events_on": {"es": "Mostrar eventos en la tendencia", "en": "Show events on the trend"},
     "events_off": {"es": "Ocultar eventos", "en": "Hide events"},
     "export": {"es": "Exportar", "en": "Export"},
@@ -156,12 +157,19 @@ def present_page(lang: str, deck: dict) -> html.Div:
     ])
 
 
-def deck_error_page(lang: str, problems: list[str]) -> html.Div:
+def deck_error_page(lang: str, problems: list[str], available: list[tuple[str, str]] = ()) -> html.Div:
+    """What cannot be shown and why; `available`: (name, title) of the decks that can, as links."""
+    offer = [] if not available else [
+        html.P(tx("decks_available", lang), className="pr-sentence"),
+        html.Ul([html.Li(html.A(title, href=f"/?view=present&deck={name}&lang={lang}")) for name, title in available],
+                id="pr-decks", className="pr-problems"),
+    ]
     return html.Div(className="obs-present obs-present-error", lang=lang, children=[
         html.Main(className="pr-slide", children=[
             html.H1(tx("deck_error", lang), className="pr-title"),
             html.P(tx("deck_error_help", lang), className="pr-sentence"),
             html.Ul([html.Li(p) for p in problems[:20]], id="pr-problems", className="pr-problems"),
+            *offer,
             html.A(tx("back_main", lang), href="/?lang=" + lang, className="btn btn-dark btn-lg"),
         ]),
     ])

@@ -69,6 +69,19 @@ def test_deck_files_names_and_json(cat, tmp_path):
         assert deck is None and problems
 
 
+def test_a_wrong_deck_name_offers_the_decks_that_can_be_shown(cat, tmp_path):
+    (tmp_path / "ok.json").write_text(json.dumps(deck_obj()), encoding="utf-8")
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "also-ok.json").write_text(json.dumps(deck_obj(title={"es": "Otra", "en": "Another"})),
+                                           encoding="utf-8")
+    # a deck titled in one language only is not valid: not offered
+    (tmp_path / "es-only.json").write_text(json.dumps(deck_obj(title={"es": "Solo español"})), encoding="utf-8")
+    # only the valid ones, sorted by name, titled in the page's language
+    assert decks.available_decks(cat, "en", tmp_path) == [("also-ok", "Another"), ("ok", "Test")]
+    assert decks.available_decks(cat, "es", tmp_path) == [("also-ok", "Otra"), ("ok", "Prueba")]
+    assert decks.available_decks(cat, "es", tmp_path / "nowhere") == []
+
+
 def test_inline_slides_from_the_url(cat):
     q = "view=present&slides=" + "|".join(__import__("urllib.parse").parse.quote(v, safe="")
                                           for v in (GOOD_VIEW, "country=SLV&unit=SLV&year=2022"))

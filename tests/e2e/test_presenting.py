@@ -77,6 +77,12 @@ def test_a_bad_deck_gets_a_clear_message_not_a_500(page, server_url):
     resp = page.goto(f"{server_url}/?view=present&deck=does-not-exist")
     assert resp.status == 200
     assert "no deck called 'does-not-exist'" in wait_text(page, "#pr-problems", "deck")
+    # the decks that can be shown are offered as links, by their titles; one of them opens its first slide
+    links = page.eval_on_selector_all("#pr-decks a", "els => els.map(e => [e.textContent, e.getAttribute('href')])")
+    assert ["Homicidio en la región: último año y tendencia",
+            "/?view=present&deck=homicidio-region&lang=es"] in links, links
+    page.click("#pr-decks a[href*='homicidio-region']")
+    assert wait_text(page, "#pr-counter", r"^1 / \d+$")
     page.goto(f"{server_url}/?view=present&lang=en&slides=" + quote("country=ZZZ&year=1800", safe=""))
     text = wait_text(page, "#pr-problems", "slide 1")
     assert "country=ZZZ" in text and "The deck cannot be shown" in page.inner_text("h1")
