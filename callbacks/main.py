@@ -208,8 +208,7 @@ def update_text(store):
     raw_notes = [n for n in raw_notes if isinstance(n, dict) and all(isinstance(v, str) for v in n.values())]
     notes = [html.Div(view.note_text(ds, n, lang), className="obs-note") for n in raw_notes]
     notes = [n for n in notes if n.children]
-    if not store.get("level_has_data", True):
-        notes.append(html.Div(t("no_data_level", lang), className="obs-note"))
+    # a level without data is said once, where the map would be ("<place>: sin datos publicados a este nivel...")
     q = to_query(state)   # from the validated state, never the store's text
     return (hl["place"], hl["value"], hl["unit"], hl["change"], meta, breadcrumb(ds, state), notes,
             footer(ft, lang), "/download/view.csv?" + q, controller.lang_href(state))

@@ -235,6 +235,14 @@ def compare_view(ds: query.Dataset, state: CompareState) -> dict:
         "plot_bgcolor": "#ffffff", "paper_bgcolor": "#ffffff",
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
     }}
+    if not data:   # nothing to draw: no axes that look like a chart of zeros, the reason in their place
+        fig["layout"]["xaxis"] = {"visible": False}
+        fig["layout"]["yaxis"] = {"visible": False}
+        fig["layout"]["showlegend"] = False
+        fig["layout"]["annotations"] = [{
+            "text": _esc(t("compare_empty", lang) if not state.units else t("no_data", lang)),
+            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
+            "font": {"size": 18, "color": "#555"}}]
     src_ids = sorted({x for s in series for x in s["source_ids"]})
     sources = [{"label": r.get("citation") or r.get("publisher") or r["source_id"],
                 "address": r.get("address") if str(r.get("address") or "").startswith(("http://", "https://"))

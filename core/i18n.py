@@ -42,7 +42,6 @@ TEXT: dict[str, dict[str, str]] = {
     "age_total": {"es": "Todas las edades", "en": "All ages"},
     "no_data": {"es": "Sin datos", "en": "No data"},
     "no_data_country": {"es": "sin datos", "en": "no data"},
-    "no_data_level": {"es": "Sin datos publicados a este nivel", "en": "No data published at this level"},
     "no_data_level_detail": {"es": "{place}: sin datos publicados a este nivel para esta selección. "
                                    "Pruebe otro nivel, delito o año.",
                              "en": "{place}: no data published at this level for this selection. "
@@ -185,6 +184,14 @@ TEXT.update({
     "compare_base_none": {"es": "Sin índice (valores)", "en": "No index (values)"},
     "compare_index_axis": {"es": "Índice, {year} = 100", "en": "Index, {year} = 100"},
     "compare_empty": {"es": "Elija uno o más lugares para comparar.", "en": "Choose one or more places to compare."},
+    # dcc.Dropdown's own words (its `labels`; English by default): the compare page's searchable list of places
+    "dd_select_all": {"es": "Seleccionar todo", "en": "Select all"},
+    "dd_deselect_all": {"es": "Quitar todo", "en": "Deselect all"},
+    "dd_selected_count": {"es": "{num_selected} seleccionados", "en": "{num_selected} selected"},
+    "dd_search": {"es": "Buscar", "en": "Search"},
+    "dd_clear_search": {"es": "Borrar la búsqueda", "en": "Clear search"},
+    "dd_clear_selection": {"es": "Quitar la selección", "en": "Clear selection"},
+    "dd_no_options_found": {"es": "Ningún lugar coincide", "en": "No place matches"},
     "compare_dropped": {"es": "Se omitieron identificadores desconocidos o sin datos: {ids}.",
                         "en": "Unknown identifiers or places without data were left out: {ids}."},
     "compare_too_many": {"es": "Se muestran como máximo {n} lugares.", "en": "At most {n} places are shown."},
@@ -263,3 +270,12 @@ TEXT.update({
     "methodology": {"es": "Metodología", "en": "Methodology"},
     "api": {"es": "API", "en": "API"},
 })
+
+
+DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
+                   "no_options_found")
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """dcc.Dropdown's `labels` in `lang` (its defaults are English); `{num_selected}` is filled in by the browser."""
+    return {k: t("dd_" + k, lang) for k in DROPDOWN_LABELS}

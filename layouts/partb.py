@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from core.i18n import t
+from core.i18n import dropdown_labels, t
 
 CMP_URL, CMP_UNITS, CMP_OFFENSE, CMP_MEASURE, CMP_BASE = "cmp-url", "cmp-units", "cmp-offense", "cmp-measure", "cmp-base"
 CMP_GRAPH, CMP_NOTES, CMP_TABLE, CMP_SOURCES, CMP_BACK = "cmp-graph", "cmp-notes", "cmp-table", "cmp-sources", "cmp-back"
@@ -91,7 +91,8 @@ def compare_page(lang: str, *, units: list[str], unit_options: list[dict], offen
             html.Div(className="obs-cmp-controls", children=[
                 html.Div([html.Label(t("compare_places", lang), htmlFor=CMP_UNITS, className="form-label"),
                           dcc.Dropdown(id=CMP_UNITS, options=unit_options, value=units, multi=True, searchable=True,
-                                       placeholder=t("compare_places", lang), className="obs-dropdown")]),
+                                       placeholder=t("compare_places", lang), className="obs-dropdown",
+                                       labels=dropdown_labels(lang))]),
                 html.Div([html.Label(t("offense", lang), htmlFor=CMP_OFFENSE, className="form-label"),
                           dcc.Dropdown(id=CMP_OFFENSE, options=offense_options, value=offense, **dd)]),
                 html.Fieldset([html.Legend(t("measure", lang), className="form-label"),

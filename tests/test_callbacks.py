@@ -194,6 +194,15 @@ def test_map_full_then_patch(cb):
     assert cb.update_map(None, None)[0] is no_update
 
 
+def test_a_level_without_data_is_said_once_where_the_map_would_be(cb):
+    store = _sync(cb, "?country=GTM&level=1&year=2023&unit=GTM&lang=en")[-1]
+    assert store["level_has_data"] is False
+    note = cb.update_map(store, None)[3]
+    assert note.startswith("Guatemala: no data published at this level")
+    notes = cb.update_text(store)[6]
+    assert not any("no data" in str(n.children).lower() for n in notes), notes
+
+
 def test_text_and_ranking(cb):
     store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en")[-1]
     place, value, unit, change, meta, crumb, notes, footer, dl, lang = cb.update_text(store)

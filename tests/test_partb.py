@@ -176,6 +176,19 @@ def test_compare_parse_drops_unknown(bds):
     assert compare.parse(bds, "?compare=CRI&base=1700").notes == ("base_bad:1700",)
 
 
+def test_compare_with_nothing_to_draw_shows_no_axes(bds):
+    from core import compare
+    v = compare.compare_view(bds, compare.parse(bds, "?lang=en"))
+    lay = v["figure"]["layout"]
+    assert v["figure"]["data"] == [] and v["rows"] == []
+    # no empty axes that read as a chart of zeros: the reason where the chart would be
+    assert lay["xaxis"]["visible"] is False and lay["yaxis"]["visible"] is False and lay["showlegend"] is False
+    assert lay["annotations"][0]["text"] == "Choose one or more places to compare."
+    v2 = compare.compare_view(bds, compare.parse(bds, "?compare=CRI&lang=en"))
+    assert v2["figure"]["data"] and "annotations" not in v2["figure"]["layout"]
+    assert v2["figure"]["layout"]["xaxis"].get("visible") is not False
+
+
 def test_compare_index_against_fixture(bds):
     from core import compare
     st = compare.parse(bds, "?compare=CRI,SLV,CR-SJ&base=2019&offense=homicide&measure=rate")

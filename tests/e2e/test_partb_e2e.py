@@ -29,6 +29,11 @@ def test_compare_page(page, server_url):
     page.wait_for_function("() => decodeURIComponent(location.search).includes('compare=SLV,GTM,HND')", timeout=T)
     q = parse_qs(urlparse(page.url).query)
     assert q["base"] == ["2019"]
+    # the dropdown's own words follow the page's language (dcc's defaults are English: "3 selected")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => document.querySelector('#cmp-units').innerText.includes('3 seleccionados')",
+                           timeout=T)
+    assert "selected" not in page.inner_text("#cmp-units")
     assert "UNODC" in page.inner_text("#cmp-sources")
     assert not [e for e in page.errors if "favicon" not in e]
 
