@@ -23,7 +23,7 @@ from dash import Patch
 
 from core import digests
 from core.i18n import t
-from core.numbers import fmt_change, fmt_count, fmt_rate, fmt_value
+from core.numbers import fmt_change, fmt_count, fmt_rate, fmt_value, grouped_100k, symbols
 
 NO_DATA_COLOR = "#c8c8c8"
 # "No data" is light grey with hatching (DESIGN.md), never a colour that could read as a value. The figures keep
@@ -197,7 +197,7 @@ def _hover_texts(table: pd.DataFrame, rows: np.ndarray, *, measure: str, year: i
         return table[name].to_numpy()[rows].tolist()
 
     value_label = t("rate_short" if measure == "rate" else "count_short", lang)
-    unit_suffix = " " + t("per_100k", lang) if measure == "rate" else ""
+    unit_suffix = " " + grouped_100k(t("per_100k", lang), symbols(locale)[1]) if measure == "rate" else ""
     count_label, rate_label = t("count_short", lang), t("rate_short", lang)
     small_line, tie_suffix = t("small_n", lang), t("tie_suffix", lang)
     change_vs = t("change_vs", lang, year=year - 1)
@@ -480,7 +480,8 @@ def series_figure(lines: list[dict], *, measure: str, lang: str, separators: str
         "separators": separators,
         "xaxis": xaxis,
         "yaxis": {"rangemode": "tozero", "fixedrange": True, "gridcolor": "#e5e5e5", "tickfont": {"size": 13},
-                  "title": {"text": t("rate" if measure == "rate" else "count", lang), "font": {"size": 12}}},
+                  "title": {"text": grouped_100k(t("rate" if measure == "rate" else "count", lang),
+                                                 separators[1:2] or ","), "font": {"size": 12}}},
         "legend": {"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 13}},
         "showlegend": True,
         "plot_bgcolor": "#ffffff", "paper_bgcolor": "#ffffff",

@@ -33,6 +33,12 @@ def symbols(locale: str) -> tuple[str, str]:
     return get_decimal_symbol(loc), get_group_symbol(loc)
 
 
+def grouped_100k(text: str, group: str) -> str:
+    """`text` (a label with the rate's base "100,000") with that number grouped by `group`, the thousands symbol
+    of the view's locale (Costa Rica: a no-break space, "100 000"), so the label agrees with the figures beside it."""
+    return text if group == "," else text.replace("100,000", "100" + group + "000")
+
+
 def plotly_separators(locale: str) -> str:
     """Plotly `layout.separators`: decimal then thousands."""
     dec, grp = symbols(locale)

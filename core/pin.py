@@ -29,7 +29,7 @@ def pinned_from_search(search: str | None) -> str | None:
 
 
 def _figure(hl: dict, lang: str) -> str | None:
-    """'17.8 por 100 000 hab.' from a headline, or None when it has no value."""
+    """'17.8 por 100,000 hab.' from a headline, or None when it has no value."""
     if hl.get("value") in (None, "", "—"):
         return None
     return f"{hl['value']} {hl['unit']}".strip()

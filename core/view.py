@@ -16,7 +16,7 @@ import pandas as pd
 
 from core import figures, framing, query, static_map
 from core.i18n import SEX_KEYS, t
-from core.numbers import fmt_change, fmt_value, locale_for, plotly_separators, symbols
+from core.numbers import fmt_change, fmt_value, grouped_100k, locale_for, plotly_separators, symbols
 from core.viewstate import LANGS, REGION, Note, ViewState, avail_arrays, to_query
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
@@ -197,7 +197,7 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
         if undivided:
             msg = " ".join(filter(None, [msg, t("no_units_level", lang, places=", ".join(undivided))]))
     payload["message"] = msg
-    payload["legend_title"] = t("legend_title_" + state.measure, lang)
+    payload["legend_title"] = grouped_100k(t("legend_title_" + state.measure, lang), symbols(locale_of(state))[1])
     from core import smallnum
 
     payload["small_note"] = t("small_n_legend", lang) if state.measure == "rate" and smallnum.any_small(table) else ""
@@ -438,7 +438,8 @@ def headline_view(ds: query.Dataset, state: ViewState) -> dict:
     return {
         "place": place_name,
         "value": fmt_value(value, m, loc) if value is not None else "—",
-        "unit": (t("per_100k", lang) if m == "rate" else t("cases", lang)) if value is not None else
+        "unit": (grouped_100k(t("per_100k", lang), symbols(loc)[1]) if m == "rate" else t("cases", lang))
+                if value is not None else
                 (t("region_value_missing", lang, year=year) if place is None else t("no_data", lang)),
         "change": (f"{fmt_change(change, loc)} {t('change_vs', lang, year=year - 1)}" if change is not None
                    and not math.isnan(change) else ""),

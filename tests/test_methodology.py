@@ -100,7 +100,7 @@ def test_rate_method_in_both_languages(client):
     es = client.get("/metodologia").data.decode("utf-8")
     en = client.get("/methodology").data.decode("utf-8")
     assert "<html lang=\"es\">" in es and "<html lang=\"en\">" in en
-    assert "conteo ÷ población × 100 000" in es and "tal como fue publicada" in es
+    assert "conteo ÷ población × 100,000" in es and "tal como fue publicada" in es
     assert "count ÷ population × 100,000" in en and "shown as published" in en
     assert "Fuentes de población" in es and "Population sources" in en
     assert client.get("/metodologia?lang=en").data.decode("utf-8") == en

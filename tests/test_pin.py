@@ -115,7 +115,7 @@ def test_pinned_link_figure_that_did_not_exist(versions):
     ds = query.get_dataset(versions[1])
     note = pin_note(ds, _state(country="HND", unit="HND", measure="rate"), OLD_ID)
     assert note["kind"] == "changed"
-    assert note["text"].startswith("Esta cifra cambió de sin datos a 30.0 por 100 000 hab. desde que")
+    assert note["text"].startswith("Esta cifra cambió de sin datos a 30.0 por 100,000 hab. desde que")
 
 
 def test_pinned_link_unchanged_figure(versions):

@@ -125,3 +125,23 @@ def test_every_country_and_language_gives_one_sentence(real):
             assert s["text"].endswith(".") and str(state.year) in s["text"]
             assert ("registró" in s["text"] or "No hay" in s["text"]) if lang == "es" else \
                 ("recorded" in s["text"] or "No published" in s["text"])
+
+
+@pytest.mark.parametrize("q, lang, base", [
+    ("country=region&year=2022", "es", "100,000"),            # the region (es_419): 19.3 and 100,000
+    ("country=CRI&level=0&year=2023", "es", f"100{NBSP}000"),  # Costa Rica (es_CR): 17,7 and 100 000
+    ("country=CRI&level=0&year=2023", "en", "100,000"),
+])
+def test_the_rate_base_is_written_alike_on_one_screen(real, q, lang, base):
+    """The headline's unit, the map legend's title, the tooltips and the sentence write 100,000 the same way: the
+    view's locale (a label with "100 000" beside a sentence with "100,000" read as two different figures)."""
+    from core import view
+    state, notes, _ = resolve(q + f"&lang={lang}", query.catalog(real))
+    assert not notes
+    assert base in say(real, q, lang)["main"]
+    assert base in view.headline_view(real, state)["unit"]
+    payload = view.map_view(real, state)
+    assert base in payload["legend_title"]
+    assert any(base in h for h in payload["hovertext"])
+    for other in {"100,000", f"100{NBSP}000", "100 000"} - {base}:
+        assert other not in view.headline_view(real, state)["unit"] + payload["legend_title"]

@@ -56,7 +56,7 @@ HOW = {
         "conservan (la API las devuelve lado a lado). El mapa usa, para cada medida por separado, la fuente con el "
         "menor número de prioridad que tiene un valor; la prioridad de cada fuente figura en la lista de abajo.",
         "Tasas: donde la fuente publica una tasa, se muestra tal como fue publicada. Donde solo publica un conteo, "
-        "la tasa se calcula como conteo ÷ población × 100 000, con la población del mismo lugar, año, sexo y "
+        "la tasa se calcula como conteo ÷ población × 100,000, con la población del mismo lugar, año, sexo y "
         "grupo de edad tomada de la fuente de población de menor número de prioridad. El tablero marca esas tasas "
         "como «calculadas» y nombra la fuente de población. Sin población no hay tasa calculada.",
         "Cifra regional: solo para los años en que los seis países del observatorio (Belice, Costa Rica, El "

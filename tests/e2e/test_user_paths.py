@@ -77,7 +77,7 @@ def test_filters_click_drill_breadcrumb_back(page, server_url):
     # choose a measure by keyboard-accessible radio
     page.get_by_label("Número de casos").check()
     page.wait_for_function("() => location.search.includes('measure=count')", timeout=T)
-    page.get_by_label("Tasa por 100 000 hab.").check()
+    page.get_by_label("Tasa por 100,000 hab.").check()
     page.wait_for_function("() => location.search.includes('measure=rate')", timeout=T)
     # click Costa Rica on the map: drills down to its provinces
     click_and_wait(page, "CRI", "() => location.search.includes('country=CRI') && location.search.includes('level=1')")
