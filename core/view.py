@@ -275,10 +275,12 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
             color = "#111111" if is_region else OKABE_ITO[i % len(OKABE_ITO)]
             tr["line"] = {"color": color, "width": 4 if is_region else 2, "dash": "dash" if is_region else "solid"}
             tr["marker"] = {"size": 6, "color": color}
-        fig["layout"]["legend"] = {"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 12}}
-        fig["layout"]["margin"]["r"] = 4
-        # the legend takes ~170 px of the panel's width: on a 1366 px screen the plot is ~190 px wide, where a
-        # year every 2 stood on end and was cut. At most 5 years, level, a whole number of years apart
+        # the legend under the plot, in rows: at the side it took ~170 px of a ~410 px panel on a 1366 px screen
+        # and left a phone's plot ~100 px wide, its years run together
+        fig["layout"]["legend"] = {"orientation": "h", "x": -0.06, "y": -0.12, "yanchor": "top", "font": {"size": 12},
+                                   "entrywidth": 0.5, "entrywidthmode": "fraction"}
+        fig["layout"]["margin"]["r"] = 8
+        # at most 5 years, level, a whole number of years apart (a phone's plot is ~300 px wide)
         xaxis = fig["layout"]["xaxis"]
         lo, hi = xaxis.get("range", [0, 0])
         xaxis.update(dtick=next(d for d in (1, 2, 5, 10, 20, 50) if (hi - lo - 1) / d <= 4), tickangle=0)

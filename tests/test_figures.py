@@ -233,14 +233,16 @@ def test_series_figure(ds):
 
 @pytest.mark.parametrize("search", ["country=region&level=0&year=2022", "country=region&level=2&year=2023",
                                     "country=region&level=0&year=2020&offense=robbery&measure=count"])
-def test_region_trend_years_lie_flat_beside_its_legend(search):
-    """The region's trend has a line per country and its legend at the side (~170 px of a ~410 px panel on a
-    1366 px screen): its years are at most 5, level, whole years apart, inside the plotted range. On the committed
-    data (a 35-year span and an 11-year one)."""
+def test_region_trend_years_lie_flat_above_its_legend(search):
+    """The region's trend has a line per country and its legend under the plot in two columns (at the side it took
+    ~170 px of a ~410 px panel on a 1366 px screen, and a phone's plot was ~100 px wide): its years are at most 5,
+    level, whole years apart, inside the plotted range. On the committed data (a 35-year span and an 11-year one)."""
     real = query.get_dataset(query.REPO_DIR / "data" / "processed")
     state = resolve(search, query.catalog(real))[0]
     fig = view.series_view(real, state)["figure"]
-    assert len(fig["data"]) >= 3 and fig["layout"]["legend"]["orientation"] == "v"
+    leg = fig["layout"]["legend"]
+    assert len(fig["data"]) >= 3 and leg["orientation"] == "h" and leg["yanchor"] == "top" and leg["y"] < 0
+    assert (leg["entrywidth"], leg["entrywidthmode"]) == (0.5, "fraction")
     ax = fig["layout"]["xaxis"]
     lo, hi = ax["range"]
     ticks = [y for y in range(math.ceil(lo), math.floor(hi) + 1) if (y - (ax.get("tick0") or 0)) % ax["dtick"] == 0]
