@@ -18,7 +18,7 @@ from core import figures, query, view
 from core.cache import cache_get, cache_set, init_cache, write_pending, writes_after_answer
 from core.controller import sync
 from core.i18n import t
-from core.download import filename, view_csv
+from core.download import filename, trend_csv, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
 from web import fast_json, methodology, page_scripts, splash
@@ -305,6 +305,17 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         body = view_csv(ds, res.state)
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{filename(res.state)}"',
+            "Cache-Control": "public, max-age=3600"})
+
+    @server.route("/download/trend.csv")
+    def download_trend_csv():
+        try:
+            ds = query.get_dataset(settings.data_dir)
+        except query.DataError as exc:
+            return Response(f"data not available: {exc}", status=503, mimetype="text/plain")
+        res = sync(ds, None, request.query_string.decode("utf-8", errors="replace"))
+        return Response(trend_csv(ds, res.state), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{filename(res.state, "tendencia")}"',
             "Cache-Control": "public, max-age=3600"})
 
     @server.errorhandler(dash.exceptions.DependencyException)

@@ -16,6 +16,13 @@
     if (btn) { ev.preventDefault(); btn.click(); }
   });
 
+  // "CSV" beside a chart: the numbers of the view in the page's address (every choice is in it), at the moment
+  // the link is followed (layouts/present.py export_buttons)
+  document.addEventListener('click', function (ev) {
+    const a = ev.target && ev.target.closest && ev.target.closest('a.obs-csv-link');
+    if (a && a.dataset.base) { a.href = a.dataset.base + window.location.search; }
+  }, true);
+
   // Figure -> image with the title on top, the legend (map classes) and the source + date line baked in.
   window.obsExport = function (graphId, fmt, meta) {
     const gd = document.querySelector('#' + graphId + ' .js-plotly-plot') || document.getElementById(graphId);

@@ -6,7 +6,7 @@ import io
 import math
 import re
 
-from core import query
+from core import query, view
 from core.viewstate import ViewState
 
 COLUMNS = ["unit_id", "name", "country", "level", "value", "measure", "count", "rate", "rate_computed",
@@ -54,19 +54,51 @@ def view_rows(ds: query.Dataset, state: ViewState) -> list[dict]:
 
 
 def view_csv(ds: query.Dataset, state: ViewState) -> bytes:
-    """UTF-8 with BOM (Excel opens it with accents intact), comma separated, '.' decimals."""
+    return _write(COLUMNS, view_rows(ds, state), ("name",))
+
+
+TREND_COLUMNS = ["series_id", "series", "year", "value", "measure", "source", "source_citation", "offense", "sex",
+                 "age_group", "data_version"]
+
+
+def trend_rows(ds: query.Dataset, state: ViewState) -> list[dict]:
+    """The trend's numbers as drawn (core.view.series_lines: the place, its country and the region, or every
+    country and the region), a row per line and year with a value; the region's source is every source it
+    combines, space separated."""
+    lines, _notes, _srcs = view.series_lines(ds, state)
+    rows = []
+    for ln in lines:
+        for year, value, sid in zip(ln["years"], ln["exact"], ln["source_ids"]):
+            if value is None:
+                continue
+            cites = [_s((ds.sources.get(x) or {}).get("citation")) for x in sid.split()]
+            rows.append({"series_id": ln["id"], "series": ln["name"], "year": year,
+                         "value": _num(value, 4 if state.measure == "rate" else None), "measure": state.measure,
+                         "source": sid, "source_citation": "; ".join(c for c in cites if c),
+                         "offense": state.offense, "sex": state.sex, "age_group": state.age,
+                         "data_version": ds.version})
+    return rows
+
+
+def _write(columns: list[str], rows: list[dict], text_cols: tuple[str, ...]) -> bytes:
+    """UTF-8 with BOM (Excel opens it with accents intact), comma separated, '.' decimals; a text cell that a
+    spreadsheet would read as a formula is quoted."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n")
     w.writeheader()
-    for row in view_rows(ds, state):
-        # neutralise spreadsheet formulas in text cells
-        w.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" and k in ("name",) else v)
+    for row in rows:
+        w.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" and k in text_cols else v)
                     for k, v in row.items()})
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def filename(state: ViewState) -> str:
-    parts = ["observatorio", state.country, f"nivel{state.level}", state.offense, str(state.year or ""),
+def trend_csv(ds: query.Dataset, state: ViewState) -> bytes:
+    return _write(TREND_COLUMNS, trend_rows(ds, state), ("series",))
+
+
+def filename(state: ViewState, kind: str = "") -> str:
+    """The download's file name from the view (`kind`: "tendencia" for the trend's)."""
+    parts = ["observatorio", kind, state.country, f"nivel{state.level}", state.offense, str(state.year or ""),
              state.measure, state.sex, state.age]
     if state.unit:
         parts.append(state.unit)

@@ -205,15 +205,16 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
     return payload
 
 
-@_per_view
-def series_view(ds: query.Dataset, state: ViewState) -> dict:
+def series_lines(ds: query.Dataset, state: ViewState) -> tuple[list[dict], list[str], set[str]]:
+    """The trend's lines ({id, name, years, values, sources}: a unit's id, or "region"; missing years as None),
+    its notes and the source ids behind it: what the chart draws, and what /download/trend.csv writes."""
     lang, m = state.lang, state.measure
     place = place_of(state)
     lines: list[dict] = []
     notes: list[str] = []
     srcs: set[str] = set()
 
-    def add(name: str, series) -> None:
+    def add(name: str, series, line_id: str) -> None:
         """series: (years, values, sources) of one line (sources: an id, or a list of ids), or None."""
         if series is None or len(series[0]) == 0:
             return
@@ -225,11 +226,15 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
                 srcs.add(s)
             else:
                 srcs.update(s)
-        by_year = {int(y): (round(float(v), 2), src) for y, v, src in zip(yrs, vals, sources)}
+        by_year = {int(y): (float(v), src, s if isinstance(s, str) else " ".join(s))
+                   for y, v, src, s in zip(yrs, vals, sources, ids_)}
         years = list(range(min(by_year), max(by_year) + 1))   # missing years as gaps, never joined
-        lines.append({"name": name, "years": years,
-                      "values": [by_year[y][0] if y in by_year else None for y in years],
-                      "sources": [by_year[y][1] if y in by_year else "" for y in years]})
+        # "values" as drawn (2 decimals); "exact" and "source_ids" for the CSV (the figure reads neither)
+        lines.append({"id": line_id, "name": name, "years": years,
+                      "values": [round(by_year[y][0], 2) if y in by_year else None for y in years],
+                      "exact": [by_year[y][0] if y in by_year else None for y in years],
+                      "sources": [by_year[y][1] if y in by_year else "" for y in years],
+                      "source_ids": [by_year[y][2] if y in by_year else "" for y in years]})
 
     region = query.region_series(ds, state.offense, state.sex, state.age, m)
     region_line = (region["year"].tolist(), region["value"].tolist(), region["sources"].tolist())
@@ -238,22 +243,22 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
         return query.unit_series_arrays(ds, uid, state.offense, state.sex, state.age, m)
 
     if place is not None:
-        add(ds.name(place, lang), unit_line(place))
+        add(ds.name(place, lang), unit_line(place), place)
         if m == "count":   # totals of bigger areas are not comparable with the place's count: its line alone
             if lines:
                 notes.append(t("series_counts_alone", lang, place=ds.name(place, lang)))
         else:
             ctry = ds.unit(place)["country"]
             if ctry != place:
-                add(ds.name(ctry, lang), unit_line(ctry))
-            add(t("region_series", lang), region_line)
+                add(ds.name(ctry, lang), unit_line(ctry), ctry)
+            add(t("region_series", lang), region_line, REGION)
         if not lines:
             notes.append(t("series_empty", lang))
     else:
         for c in ds.countries:
-            add(ds.name(c, lang), unit_line(c))
+            add(ds.name(c, lang), unit_line(c), c)
         if not region.empty:
-            add(t("region_series", lang), region_line)
+            add(t("region_series", lang), region_line, REGION)
     if place is not None and m == "count":
         pass   # no regional line to explain
     elif region.empty:
@@ -267,6 +272,14 @@ def series_view(ds: query.Dataset, state: ViewState) -> dict:
     per_line_srcs = {s for ln in lines[:1] for s in ln["sources"] if s}
     if place is not None and len(per_line_srcs) > 1:
         notes.append(t("series_mixed", lang, sources=", ".join(sorted(per_line_srcs))))
+    return lines, notes, srcs
+
+
+@_per_view
+def series_view(ds: query.Dataset, state: ViewState) -> dict:
+    lang, m = state.lang, state.measure
+    place = place_of(state)
+    lines, notes, srcs = series_lines(ds, state)
     fig = figures.series_figure(lines, measure=m, lang=lang, separators=plotly_separators(locale_of(state)),
                                 year=state.year)
     if place is None:   # many country lines: qualitative colour-blind-safe palette, region in black

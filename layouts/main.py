@@ -119,7 +119,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str 
                                         "doubleClick": False})]),
                         html.Div(id=ids.LEGEND, className="obs-legend"),
                         present_parts.anim_controls(present_parts.MAIN_ANIM, lang),
-                        present_parts.export_buttons("map-export", lang),
+                        present_parts.export_buttons("map-export", lang, "/download/view.csv"),
                         html.P(t("map_help", lang), className="obs-help"),
                     ]),
                     html.Div(className="obs-side", children=[
@@ -131,7 +131,7 @@ def page(lang: str, opts: dict, values: dict, app_version: str, static_map: str 
                             html.Div(id=ids.SERIES_NOTE, className="obs-small-note"),
                             html.Div(className="obs-small-note", children=[
                                 html.Div(id=present_parts.EVENTS_LIST), html.Div(id=present_parts.EVENTS_TOGGLE)]),
-                            present_parts.export_buttons("series-export", lang),
+                            present_parts.export_buttons("series-export", lang, "/download/trend.csv"),
                         ]),
                         html.Section(className="obs-card", **{"aria-label": t("ranking_title", lang)}, children=[
                             html.H2(id=ids.RANKING_TITLE, className="obs-card-title"),

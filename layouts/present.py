@@ -54,6 +54,8 @@ TEXT = {
     "export": {"es": "Exportar", "en": "Export"},
     "export_title": {"es": "Descargar la imagen con título, leyenda, fuente y fecha",
                      "en": "Download the image with title, legend, source and date"},
+    "csv_title": {"es": "Descargar las cifras de este gráfico (CSV)",
+                  "en": "Download the numbers behind this chart (CSV)"},
     "source": {"es": "Fuente", "en": "Source"},
     "data_date": {"es": "Datos al {date}", "en": "Data as of {date}"},
     "slide_of": {"es": "{i} / {n}", "en": "{i} / {n}"},
@@ -83,14 +85,20 @@ def anim_controls(prefix: str, lang: str) -> html.Div:
     ])
 
 
-def export_buttons(prefix: str, lang: str) -> html.Div:
-    """PNG / SVG of a figure with title, legend, source and date baked in (assets/04_present.js)."""
+def export_buttons(prefix: str, lang: str, csv: str | None = None) -> html.Div:
+    """PNG / SVG of a figure with title, legend, source and date baked in (assets/04_present.js); with `csv` (a
+    download path such as /download/trend.csv) also the numbers behind it, for the view in the page's address
+    (the script adds the address's query when the link is followed)."""
+    csv_link = [] if not csv else [
+        html.A("CSV", id=f"{prefix}-csv", href=csv, download="", className="btn btn-sm btn-outline-dark obs-csv-link",
+               title=tx("csv_title", lang), **{"data-base": csv})]
     return html.Div(className="obs-export", children=[
         html.Span(tx("export", lang) + ":", className="obs-export-label"),
         html.Button("PNG", id=f"{prefix}-png", n_clicks=0, className="btn btn-sm btn-outline-dark",
                     title=tx("export_title", lang)),
         html.Button("SVG", id=f"{prefix}-svg", n_clicks=0, className="btn btn-sm btn-outline-dark",
                     title=tx("export_title", lang)),
+        *csv_link,
         dcc.Store(id=f"{prefix}-meta"),
         html.Span(id=f"{prefix}-done", hidden=True),
     ])

@@ -116,6 +116,19 @@ def test_download_route(client):
     assert "CR-SJ,San José,CRI,1,18.7500" in text
 
 
+def test_trend_download_route(client):
+    r = client.get("/download/trend.csv?country=CRI&level=1&year=2023&unit=CR-SJ&lang=en")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert 'filename="observatorio_tendencia_CRI_' in r.headers["Content-Disposition"]
+    text = r.data.decode("utf-8-sig")
+    assert text.splitlines()[0] == ",".join(["series_id", "series", "year", "value", "measure", "source",
+                                             "source_citation", "offense", "sex", "age_group", "data_version"])
+    # San José 2023: 300 homicides (OIJ) / 1,600,000 people (INEC) x 100,000 = 18.75
+    assert "\r\nCR-SJ,San José,2023,18.7500,rate,cr_oij," in text
+    r = client.get("/download/trend.csv?year=" + quote("<script>") + "&unit=../../etc&country=x")
+    assert r.status_code == 200 and "<script>" not in r.data.decode("utf-8-sig")
+
+
 def test_download_hostile_values_fall_back(client):
     r = client.get("/download/view.csv?year=" + quote("<script>") + "&level=99&country=x&country=y")
     assert r.status_code == 200
@@ -125,7 +138,7 @@ def test_download_hostile_values_fall_back(client):
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=200))
 def test_fuzz_routes_never_500(client, raw):
-    for path in ("/download/view.csv?", "/geo/level-0.json?country="):
+    for path in ("/download/view.csv?", "/download/trend.csv?", "/geo/level-0.json?country="):
         r = client.get(path + quote(raw, safe="=&"))
         assert r.status_code in (200, 404)
 

@@ -49,3 +49,46 @@ def test_filename_is_safe(ds):
     state = resolve("country=CRI&level=1&year=2023", query.catalog(ds))[0]
     name = download.filename(state)
     assert name.endswith(".csv") and "/" not in name and " " not in name
+
+
+def _trend(ds, q):
+    state = resolve(q, query.catalog(ds))[0]
+    text = download.trend_csv(ds, state).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return state, list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_trend_csv_has_the_lines_of_the_chart_with_their_numbers(ds):
+    from tests.fixtures import INEC_POP, OIJ_COUNT_2022, OIJ_COUNT_2023, UNODC_RATE
+    from core import view
+
+    state, rows = _trend(ds, "country=CRI&level=1&unit=CR-SJ&year=2023&measure=rate&lang=en")
+    assert list(rows[0].keys()) == download.TREND_COLUMNS
+    # the place, its country and the region, as the chart draws them
+    assert list(dict.fromkeys(r["series_id"] for r in rows)) == ["CR-SJ", "CRI", "region"]
+    assert {r["series"] for r in rows if r["series_id"] == "CR-SJ"} == {"San José"}
+    sj = {int(r["year"]): r for r in rows if r["series_id"] == "CR-SJ"}
+    # San José's rate computed by hand: OIJ's count / INEC's population x 100,000
+    assert sorted(sj) == [2022, 2023]
+    for year, count in ((2022, OIJ_COUNT_2022["CR-SJ"]), (2023, OIJ_COUNT_2023["CR-SJ"])):
+        assert float(sj[year]["value"]) == pytest.approx(count / INEC_POP[year]["CR-SJ"] * 1e5, abs=1e-4)
+        assert sj[year]["source"] == "cr_oij" and "OIJ" in sj[year]["source_citation"]
+    cri = {int(r["year"]): r for r in rows if r["series_id"] == "CRI"}
+    for year in (2019, 2020, 2021):   # only UNODC publishes Costa Rica's rate in these years
+        assert float(cri[year]["value"]) == UNODC_RATE["CRI"][year] and cri[year]["source"] == "unodc"
+    assert {(r["measure"], r["offense"], r["sex"], r["age_group"]) for r in rows} == {
+        ("rate", "homicide", "total", "total")}
+    # every number of the file is the one the chart draws (it draws 2 decimals), and nothing else
+    fig = view.series_view(ds, state)["figure"]
+    drawn = {(tr["name"], x): y for tr in fig["data"] for x, y in zip(tr["x"], tr["y"]) if y is not None}
+    assert {(r["series"], int(r["year"])): round(float(r["value"]), 2) for r in rows} == drawn
+
+
+def test_trend_csv_of_a_view_without_a_trend_is_its_header(ds):
+    from core.viewstate import ViewState
+
+    # El Salvador's homicide counts: UNODC publishes rates only (a link would be moved to the rate: built directly)
+    state = ViewState(country="SLV", level=0, unit="SLV", offense="homicide", year=2022, measure="count")
+    assert download.trend_rows(ds, state) == []
+    assert download.trend_csv(ds, state).decode("utf-8-sig").strip() == ",".join(download.TREND_COLUMNS)
+    assert download.filename(state, "tendencia").startswith("observatorio_tendencia_SLV_")

@@ -165,6 +165,27 @@ def test_download_csv_matches_parquet(page, server_url, fixture_dir):
         assert float(r["value"]) == pytest.approx(float(c) / float(p) * 1e5, abs=1e-4)
 
 
+def test_the_trend_csv_beside_the_chart_is_the_view_in_the_address(page, server_url):
+    """A journalist changes the view, then takes the trend's numbers: the file is the view the page shows (its
+    address), not the one the page was opened with."""
+    page.goto(server_url + "/?country=CRI&level=1&year=2023&lang=en")
+    wait_map(page, 2)
+    page.click("#ctl-measure input[value='count']")
+    page.wait_for_function("() => location.search.includes('measure=count')", timeout=T)
+    with page.expect_download() as dl:
+        page.click("#series-export-csv")
+    assert dl.value.suggested_filename.startswith("observatorio_tendencia_CRI_")
+    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8-sig").read())))
+    assert {r["measure"] for r in rows} == {"count"} and rows[0]["series_id"] == "CRI"
+    # Costa Rica's homicides: OIJ's 430 (2022) and 460 (2023), as the trend draws them
+    counts = {int(r["year"]): r["value"] for r in rows if r["series_id"] == "CRI" and r["source"] == "cr_oij"}
+    assert counts == {2022: "430", 2023: "460"}
+    # the map's numbers beside it are the view's CSV
+    with page.expect_download() as dl2:
+        page.click("#map-export-csv")
+    assert dl2.value.suggested_filename.startswith("observatorio_CRI_nivel1_homicide_2023_count")
+
+
 def choose(page, cid: str, value: str) -> None:
     """Pick `value` in the dropdown `cid` as a user does (open it, click the option)."""
     page.click(f"#{cid}")

@@ -59,6 +59,21 @@ def test_view_state_parser(ds, items, raw) -> None:
         _check_notes(items, state, notes)
 
 
+@fuzz(200)
+@given(query_strings)
+def test_download_trend_csv(client, qs) -> None:
+    fuzz_count("/download/trend.csv")
+    r = client.get("/download/trend.csv?" + qs)
+    assert r.status_code == 200, r.status_code
+    assert r.mimetype == "text/csv"
+    text = r.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("series_id,series,year,value")
+    assert_no_raw_markup(text, HOSTILE)
+    disp = r.headers["Content-Disposition"]
+    assert disp.startswith('attachment; filename="') and "\n" not in disp and "<" not in disp
+    assert "/" not in disp.split("filename=")[1] and ".." not in disp
+
+
 @fuzz(300)
 @given(query_strings)
 def test_controller_page_load(ds, qs) -> None:
