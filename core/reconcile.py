@@ -153,9 +153,10 @@ def case_figure(c: dict, lang: str) -> dict:
         "marker": {"color": ["#08306b" if r[mark] else "#E69F00" for r in rows]},
         "hovertemplate": "%{y}: %{text}<extra></extra>",
     }], "layout": {
-        "margin": {"l": 8, "r": 60, "t": 28, "b": 24}, "height": 70 + 44 * max(1, len(rows)),
+        # the mark's key on a line of its own: a plotly title does not wrap, and the card's chart is ~330 px wide
+        "margin": {"l": 8, "r": 60, "t": 46, "b": 24}, "height": 88 + 44 * max(1, len(rows)),
         "title": {"text": t("reconcile_chart" if has_counts else "reconcile_rate_chart", lang) +
-                  (" (◆ = " + t("reconcile_map_mark", lang) + ")"), "font": {"size": 13}, "x": 0, "xanchor": "left"},
+                  "<br>◆ = " + t("reconcile_map_mark", lang), "font": {"size": 13}, "x": 0, "xanchor": "left"},
         "xaxis": {"rangemode": "tozero", "fixedrange": True, "showgrid": False, "showticklabels": False,
                   "zeroline": True, "zerolinecolor": "#999"},
         "yaxis": {"automargin": True, "fixedrange": True, "autorange": "reversed", "tickfont": {"size": 12}},

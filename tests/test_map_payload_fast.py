@@ -18,7 +18,8 @@ def ref_texts(table, *, measure, year, lang, locale, source_labels):
     data = table[table["value"].notna().to_numpy()]
     n = len(data)
     value_label = t("rate_short" if measure == "rate" else "count_short", lang)
-    unit_suffix = " " + t("per_100k", lang) if measure == "rate" else ""
+    # the rate's base grouped as the view's locale groups its figures (Costa Rica: 100 000)
+    unit_suffix = " " + t("per_100k", lang).replace("100,000", fmt_count(100_000, locale)) if measure == "rate" else ""
     texts = []
     for r in data.itertuples(index=False):
         lines = [f"{value_label}: <b>{fmt_value(r.value, measure, locale)}</b>{unit_suffix}"]

@@ -105,6 +105,9 @@ def test_reconcile_cases_split(bds):
     assert [c["unit_id"] for c in only["conflicts"]] == ["SLV"] and only["others"] == []
     fig = reconcile.case_figure(res["conflicts"][0], "es")
     assert fig["data"][0]["type"] == "bar"
+    # the mark's key on its own line (a plotly title does not wrap: it was cut at the card's edge)
+    title = fig["layout"]["title"]["text"]
+    assert title.split("<br>")[1] == "◆ = usada en el mapa" and "◆" not in title.split("<br>")[0]
 
 
 # ---- small numbers and pooling --------------------------------------------------------------------------
