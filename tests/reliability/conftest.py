@@ -41,8 +41,33 @@ def _default_data_dir(fixture_dir):
 
 
 # ---- figures -> docs/reliability.json -> README ----------------------------------------------------------
+RELIABILITY_DIR = ROOT / "tests" / "reliability"
+_DESELECTED: list[int] = [0]
+
+
+def pytest_deselected(items):
+    _DESELECTED[0] += sum(1 for i in items if RELIABILITY_DIR in Path(str(i.path)).resolve().parents)
+
+
+def whole_suite(args: list[str], deselected: int, stopped: bool) -> bool:
+    """True when this run ran the whole reliability suite: a path given covers tests/reliability/ (the suite's
+    folder or one above it, not a file or a test inside it), nothing of it deselected (-k, -m) and the run not
+    stopped early (-x). A partial run's figures (a few fuzz targets, one fault) must not replace the suite's."""
+    if deselected or stopped:
+        return False
+    for a in args or ["."]:
+        path = Path(a.split("::")[0]).resolve()
+        if "::" not in a and (path == RELIABILITY_DIR or path in RELIABILITY_DIR.parents):
+            return True
+    return False
+
+
 def pytest_sessionfinish(session, exitstatus):
     if not FIGURES and not FUZZ_CASES:
+        return
+    stopped = bool(session.shouldstop or session.shouldfail)
+    if not whole_suite(list(session.config.args), _DESELECTED[0], stopped):
+        print("\nreliability figures not written (a partial run of tests/reliability/): run the whole suite")
         return
     sys.path.insert(0, str(ROOT / "scripts"))
     import reliability_report
