@@ -31,7 +31,14 @@
     const layout = JSON.parse(JSON.stringify(gd.layout || {}));
     const data = JSON.parse(JSON.stringify(gd.data || []));
     const legend = (meta && meta.legend) || [];
-    const top = 90, bottom = 70 + (legend.length ? 40 : 0);
+    // a legend under the plot (the trend's) needs its rows of room above the source line: ~22 px a row, its
+    // columns from the legend's own entry width (the region's trend: two), else one row
+    const lg = layout.legend || {};
+    const named = data.filter(function (tr) { return tr.showlegend !== false && tr.name; }).length;
+    const cols = (lg.orientation === 'h' && lg.entrywidthmode === 'fraction' && lg.entrywidth > 0) ?
+      Math.max(1, Math.floor(1 / lg.entrywidth)) : Math.max(1, named);
+    const legendRows = (lg.orientation === 'h' && named) ? Math.ceil(named / cols) : 0;
+    const top = 90, bottom = 70 + (legend.length ? 40 : 0) + (legendRows ? (legendRows - 1) * 22 + 10 : 0);
     layout.width = W; layout.height = H;
     layout.margin = Object.assign({}, layout.margin || {}, {t: top, b: bottom + ((layout.margin || {}).b || 0)});
     layout.title = {text: esc(meta.title || ''), x: 0.01, xanchor: 'left', y: 0.985, yanchor: 'top',

@@ -64,10 +64,11 @@ def current_slide(search: str, n: int) -> int:
 
 
 def export_meta(ds, state: ViewState, hl: dict, legend_items: list[dict] | None, legend_title: str,
-                what: str) -> dict:
-    """Title, source line, date and legend to bake into an exported image (assets/04_present.js)."""
+                what: str, sources: list[str]) -> dict:
+    """Title, source line, date and legend to bake into an exported image (assets/04_present.js). `sources`: the
+    ids behind the figure exported (the map's areas, or every line of the trend; not only the headline's)."""
     lang = state.lang
-    src = ", ".join(ds.source_label(s) for s in hl.get("sources") or []) or "—"
+    src = ", ".join(dict.fromkeys(ds.source_label(s) for s in sources)) or "—"
     title = f"{hl['place']} · {hl['meta'].split(' · ' + P.tx('source', lang))[0]}"
     return {"title": title, "source": f"{P.tx('source', lang)}: {src}",
             "date": P.tx("data_date", lang, date=ds.build_date or ds.version),
@@ -119,8 +120,9 @@ def show_slide(_prev, _next, search, deck):
     new_search = slide_query(search, cur)
     exit_href = "/?" + to_query(state)
     payload = c["payload"]
-    map_meta = export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa")
-    series_meta = export_meta(ds, state, hl, None, "", "tendencia")
+    map_meta = export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa",
+                           view.map_source_ids(ds, state))
+    series_meta = export_meta(ds, state, hl, None, "", "tendencia", c["series_sources"])
     return (new_search if new_search != (search or "") else no_update,
             {"state": state.to_dict(), "slide": cur, "n": n},
             title_text, P.tx("slide_of", lang, i=cur, n=n), hl["place"], hl["value"], hl["unit"], hl["change"],
@@ -159,8 +161,9 @@ def main_extras(store):
     series = memo("series", view.key(ds, state), lambda: view.series_view(ds, state))
     # the list apart from the link: the link changes with every view, the list only with the trend's events
     return (sentence, present_href, event_list(series["figure"], state.lang), toggle,
-            export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa"),
-            export_meta(ds, state, hl, None, "", "tendencia"))
+            export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa",
+                        view.map_source_ids(ds, state)),
+            export_meta(ds, state, hl, None, "", "tendencia", series["sources"]))
 
 
 # ---- the year slider with play (main map and presenter map) ------------------------------------------

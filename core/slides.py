@@ -58,7 +58,8 @@ def slide_content(ds, state: ViewState) -> dict:
                              land_url=payload["land_url"], lang=lang, separators=payload["separators"],
                              uirevision=payload["geo_key"] + "|" + payload["focus"])
     series = memo("series", view.key(ds, state), lambda: view.series_view(ds, state))
-    return {"hl": hl, "sentence": sen, "meta": short_meta(ds, state, hl), "payload": payload, "map": fig, "series": big_series(series["figure"])}
+    return {"hl": hl, "sentence": sen, "meta": short_meta(ds, state, hl), "payload": payload, "map": fig,
+            "series": big_series(series["figure"]), "series_sources": series["sources"]}
 
 
 

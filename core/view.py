@@ -476,10 +476,15 @@ def region_note(ds: query.Dataset, row: pd.Series, measure: str, lang: str) -> s
     return note
 
 
-def footer_view(ds: query.Dataset, state: ViewState) -> dict:
+def map_source_ids(ds: query.Dataset, state: ViewState) -> list[str]:
+    """The sources of the map's figures: each area's, and the population behind a computed rate."""
     _, table = _table(ds, state)
-    ids = _present(table["source"]) | _present(table["population_source"], table["rate_computed"].to_numpy(bool))
-    recs = query.sources_in(ds, ids)
+    return sorted(_present(table["source"]) |
+                  _present(table["population_source"], table["rate_computed"].to_numpy(bool)))
+
+
+def footer_view(ds: query.Dataset, state: ViewState) -> dict:
+    recs = query.sources_in(ds, map_source_ids(ds, state))
     return {"sources": [{"label": r.get("citation") or r.get("publisher") or r["source_id"],
                          "address": r.get("address") if isinstance(r.get("address"), str) and
                          str(r.get("address")).startswith(("https://", "http://")) else None} for r in recs],

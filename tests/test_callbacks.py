@@ -380,3 +380,17 @@ def test_year_slider_clears_the_grey_areas_key(fixture_dir):
     # the slider's year sent its grey and coloured areas: the next view sends them again
     assert resp["map-meta"]["data"] == {"geo_key": "g", "focus": "f", "missing": None, "ids": None}
     assert resp["map"]["figure"]["__dash_patch_update"]
+
+
+def test_exported_images_name_the_sources_of_what_they_show(cb):
+    """The trend's image names every source its lines draw (San José's OIJ, Costa Rica's and the region's UNODC),
+    the map's every source of its areas; not only the headline's (San José's OIJ)."""
+    from callbacks import present as pr
+
+    store = _sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&measure=rate&lang=en")[-1]
+    out = pr.main_extras(store)
+    map_meta, series_meta = out[4], out[5]
+    assert series_meta["source"].startswith("Source: ") and "UNODC" in series_meta["source"]
+    assert "OIJ" in series_meta["source"]
+    # the map of Costa Rica's provinces: OIJ's counts over INEC's population (computed rates)
+    assert "OIJ" in map_meta["source"] and "INEC" in map_meta["source"] and "UNODC" not in map_meta["source"]
