@@ -121,7 +121,7 @@ def show_slide(_prev, _next, search, deck):
     exit_href = "/?" + to_query(state)
     payload = c["payload"]
     map_meta = export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa",
-                           view.map_source_ids(ds, state))
+                           view.map_source_ids(ds, state, figures_only=True))
     series_meta = export_meta(ds, state, hl, None, "", "tendencia", c["series_sources"])
     return (new_search if new_search != (search or "") else no_update,
             {"state": state.to_dict(), "slide": cur, "n": n},
@@ -162,7 +162,7 @@ def main_extras(store):
     # the list apart from the link: the link changes with every view, the list only with the trend's events
     return (sentence, present_href, event_list(series["figure"], state.lang), toggle,
             export_meta(ds, state, hl, payload["legend"], payload["legend_title"], "mapa",
-                        view.map_source_ids(ds, state)),
+                        view.map_source_ids(ds, state, figures_only=True)),
             export_meta(ds, state, hl, None, "", "tendencia", series["sources"]))
 
 

@@ -476,11 +476,15 @@ def region_note(ds: query.Dataset, row: pd.Series, measure: str, lang: str) -> s
     return note
 
 
-def map_source_ids(ds: query.Dataset, state: ViewState) -> list[str]:
-    """The sources of the map's figures: each area's, and the population behind a computed rate."""
+def map_source_ids(ds: query.Dataset, state: ViewState, figures_only: bool = False) -> list[str]:
+    """The sources of the map's figures (each area's), then the population behind its computed rates: for a map
+    of counts (`figures_only`) those only where the map shows rates; the page's footer names them all (its
+    ranking shows rates beside counts)."""
     _, table = _table(ds, state)
-    return sorted(_present(table["source"]) |
-                  _present(table["population_source"], table["rate_computed"].to_numpy(bool)))
+    own = _present(table["source"])
+    pop = set() if figures_only and state.measure != "rate" else \
+        _present(table["population_source"], table["rate_computed"].to_numpy(bool))
+    return sorted(own) + sorted(pop - own)
 
 
 def footer_view(ds: query.Dataset, state: ViewState) -> dict:

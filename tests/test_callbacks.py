@@ -394,3 +394,7 @@ def test_exported_images_name_the_sources_of_what_they_show(cb):
     assert "OIJ" in series_meta["source"]
     # the map of Costa Rica's provinces: OIJ's counts over INEC's population (computed rates)
     assert "OIJ" in map_meta["source"] and "INEC" in map_meta["source"] and "UNODC" not in map_meta["source"]
+    assert map_meta["source"].index("OIJ") < map_meta["source"].index("INEC")   # the figures' source first
+    # the same map in counts: the population is behind no figure of it (the page's footer still names it)
+    counts = pr.main_extras(_sync(cb, "?country=CRI&level=1&year=2023&unit=CR-SJ&measure=count&lang=en")[-1])[4]
+    assert "OIJ" in counts["source"] and "INEC" not in counts["source"]
