@@ -294,29 +294,18 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         return Response(view.static_map_svg(ds, state, view.map_piece(ds, state)), mimetype="image/svg+xml",
                         headers={"Cache-Control": "public, max-age=86400" if versioned else "no-cache"})
 
-    @server.route("/download/view.csv")
-    def download_csv():
+    @server.route("/download/<any('view', 'trend'):what>.csv")
+    def download_csv(what: str):
+        """The numbers behind a view's map and ranking (view.csv) or its trend (trend.csv)."""
         try:
             ds = query.get_dataset(settings.data_dir)
         except query.DataError as exc:
             return Response(f"data not available: {exc}", status=503, mimetype="text/plain")
-        qs = request.query_string.decode("utf-8", errors="replace")
-        res = sync(ds, None, qs)
-        body = view_csv(ds, res.state)
+        state = sync(ds, None, request.query_string.decode("utf-8", errors="replace")).state
+        body, name = (view_csv(ds, state), filename(state)) if what == "view" else \
+            (trend_csv(ds, state), filename(state, "tendencia"))
         return Response(body, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{filename(res.state)}"',
-            "Cache-Control": "public, max-age=3600"})
-
-    @server.route("/download/trend.csv")
-    def download_trend_csv():
-        try:
-            ds = query.get_dataset(settings.data_dir)
-        except query.DataError as exc:
-            return Response(f"data not available: {exc}", status=503, mimetype="text/plain")
-        res = sync(ds, None, request.query_string.decode("utf-8", errors="replace"))
-        return Response(trend_csv(ds, res.state), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{filename(res.state, "tendencia")}"',
-            "Cache-Control": "public, max-age=3600"})
+            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "public, max-age=3600"})
 
     @server.errorhandler(dash.exceptions.DependencyException)
     def unknown_component_file(_exc):  # /_dash-component-suites/<pkg>/<not a file of the package>: a 404, not a 500

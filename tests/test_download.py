@@ -9,9 +9,9 @@ from core import download, query
 from core.viewstate import resolve
 
 
-def _rows(ds, q):
+def _rows(ds, q, write=download.view_csv):
     state = resolve(q, query.catalog(ds))[0]
-    text = download.view_csv(ds, state).decode("utf-8")
+    text = write(ds, state).decode("utf-8")
     assert text.startswith("\ufeff")
     return state, list(csv.DictReader(io.StringIO(text[1:])))
 
@@ -51,18 +51,11 @@ def test_filename_is_safe(ds):
     assert name.endswith(".csv") and "/" not in name and " " not in name
 
 
-def _trend(ds, q):
-    state = resolve(q, query.catalog(ds))[0]
-    text = download.trend_csv(ds, state).decode("utf-8")
-    assert text.startswith("\ufeff")
-    return state, list(csv.DictReader(io.StringIO(text[1:])))
-
-
 def test_trend_csv_has_the_lines_of_the_chart_with_their_numbers(ds):
     from tests.fixtures import INEC_POP, OIJ_COUNT_2022, OIJ_COUNT_2023, UNODC_RATE
     from core import view
 
-    state, rows = _trend(ds, "country=CRI&level=1&unit=CR-SJ&year=2023&measure=rate&lang=en")
+    state, rows = _rows(ds, "country=CRI&level=1&unit=CR-SJ&year=2023&measure=rate&lang=en", download.trend_csv)
     assert list(rows[0].keys()) == download.TREND_COLUMNS
     # the place, its country and the region, as the chart draws them
     assert list(dict.fromkeys(r["series_id"] for r in rows)) == ["CR-SJ", "CRI", "region"]
