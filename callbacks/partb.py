@@ -150,7 +150,7 @@ def embed_layout(ds: query.Dataset, search: str | None):
         gid = "embed-map"
     else:
         sv = view.series_view(ds, state)
-        fig = sv["figure"]
+        fig = figures.with_side_legend(sv["figure"])
         legend = [html.Span(n) for n in sv["notes"]]
         title = f"{ds.offense_label(state.offense, lang)} · {hl['place']}"
         sub = f"{meas} · {hl['value']} {hl['unit']} ({state.year})"

@@ -492,6 +492,17 @@ def series_figure(lines: list[dict], *, measure: str, lang: str, separators: str
     return {"data": data, "layout": layout}
 
 
+def with_side_legend(fig: dict) -> dict:
+    """A copy of a trend figure with its legend at the side when it has more than three lines (the region's
+    countries): for a short, wide frame (an embed's 600x450) where a legend of rows under the plot would leave it
+    ~100 px high. The figure given is not changed (it may be a cached one)."""
+    if len(fig.get("data") or []) <= 3:
+        return fig
+    layout = dict(fig.get("layout") or {})
+    layout["legend"] = {"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top", "font": {"size": 12}}
+    return {**fig, "layout": layout}
+
+
 def _escape(s: str) -> str:
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

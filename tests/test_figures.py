@@ -345,3 +345,16 @@ def test_served_rings_are_wound_for_the_svg_map(ds, level):
             assert all(_signed_area(h) > 0 for h in poly[1:]), f["id"]
             rings += 1
     assert rings > 0
+
+
+def test_an_embedded_region_trend_has_its_legend_at_the_side():
+    """The page's region trend has its legend in rows under the plot; an embed (a short, wide frame) moves it to
+    the side, on a copy (the page's figure is cached and shared)."""
+    real = query.get_dataset(query.REPO_DIR / "data" / "processed")
+    fig = view.series_view(real, resolve("country=region&level=0&year=2022", query.catalog(real))[0])["figure"]
+    side = figures.with_side_legend(fig)
+    assert side["layout"]["legend"]["orientation"] == "v" and side["layout"]["legend"]["x"] > 1
+    assert fig["layout"]["legend"]["orientation"] == "h"          # the original untouched
+    assert side["data"] is fig["data"] and side["layout"]["xaxis"] == fig["layout"]["xaxis"]
+    place = view.series_view(real, resolve("country=CRI&level=1&unit=CR-SJ", query.catalog(real))[0])["figure"]
+    assert figures.with_side_legend(place) is place              # three lines or fewer: as they are
