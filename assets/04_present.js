@@ -75,7 +75,11 @@
     const fig = {data: data, layout: layout, config: {staticPlot: true}};
     const name = (meta && meta.filename) || 'observatorio';
     window._obsLastExport = {format: fmt, title: layout.title.text, annotations: ann.length, legend: legend.length};
-    return window.Plotly.toImage(fig, {format: fmt, width: W, height: H}).then(function (url) {
+    // a map with no-data areas: its image hatched as the page is (DESIGN.md), drawn as SVG first
+    const hatch = legend.some(function (it) { return it.nodata; }) && document.getElementById(NODATA_ID);
+    return window.Plotly.toImage(fig, {format: hatch ? 'svg' : fmt, width: W, height: H}).then(function (url) {
+      return hatch ? hatched(url, fmt, W, H) : url;
+    }).then(function (url) {
       const a = document.createElement('a');
       a.href = url; a.download = name + '.' + fmt;
       document.body.appendChild(a); a.click(); a.remove();
@@ -83,6 +87,34 @@
       return url;
     });
   };
+
+  // "no data" in an exported image as on the page: plotly fills those areas with core/figures.NO_DATA_COLOR; the
+  // SVG it makes gets the page's own pattern (the <pattern id="obs-nodata"> app.py puts in every page) and its
+  // grey areas and the legend's grey swatch are filled with it. A PNG is then drawn from that SVG on a canvas
+  // (what plotly.js does for its own PNG).
+  const NODATA_ID = 'obs-nodata', NODATA_GREY = 'rgb(200, 200, 200)';
+  function hatched(svgUrl, fmt, W, H) {
+    const comma = svgUrl.indexOf(',');
+    const head = svgUrl.slice(0, comma);
+    let svg = head.indexOf(';base64') >= 0 ? atob(svgUrl.slice(comma + 1)) : decodeURIComponent(svgUrl.slice(comma + 1));
+    const pattern = document.getElementById(NODATA_ID).outerHTML;
+    svg = svg.replace(/<svg[^>]*>/, function (m) { return m + '<defs>' + pattern + '</defs>'; })
+      .split('fill="' + NODATA_GREY + '"').join('fill="url(#' + NODATA_ID + ')"')
+      .split('fill: ' + NODATA_GREY).join('fill: url(#' + NODATA_ID + ')');
+    const url = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+    if (fmt === 'svg') { return Promise.resolve(url); }
+    return new Promise(function (resolve, reject) {
+      const img = new Image();
+      img.onload = function () {
+        const canvas = document.createElement('canvas');
+        canvas.width = W; canvas.height = H;
+        canvas.getContext('2d').drawImage(img, 0, 0, W, H);
+        resolve(canvas.toDataURL('image/png'));
+      };
+      img.onerror = reject;
+      img.src = url;
+    });
+  }
 
   function esc(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); }
 })();

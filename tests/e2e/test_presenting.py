@@ -143,6 +143,32 @@ def test_export_png_and_svg_with_title_source_and_date(page, server_url):
     assert "Source: OIJ" in svg and "Costa Rica" in svg
 
 
+def test_exported_map_hatches_no_data_as_the_page_does(page, server_url):
+    """Honduras publishes no 2023 figure in the fixture: its area is hatched in the exported SVG and PNG (the
+    page's pattern), the legend's "No data" swatch too, and no plain grey area is left."""
+    import io
+
+    from PIL import Image
+
+    page.goto(f"{server_url}/?country=region&level=0&year=2023&lang=en")
+    page.wait_for_selector("#map .js-plotly-plot path.choroplethlocation", state="attached", timeout=20000)
+    page.wait_for_selector(".obs-legend .obs-swatch-nodata", timeout=20000)   # the view's legend, with "No data"
+    with page.expect_download(timeout=30000) as dl:
+        page.click("#map-export-svg")
+    svg = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert '<pattern id="obs-nodata"' in svg and svg.count('fill="url(#obs-nodata)"') >= 1
+    assert "fill: url(#obs-nodata)" in svg                      # the legend's swatch
+    assert "200, 200, 200)" not in svg.split("</pattern>", 1)[1]  # no plain grey left outside the pattern
+    with page.expect_download(timeout=30000) as dl:
+        page.click("#map-export-png")
+    img = Image.open(io.BytesIO(Path(dl.value.path()).read_bytes())).convert("RGB")
+    assert img.size == (1280, 900)
+    colours = img.getcolors(maxcolors=1 << 20)
+    grey = sum(n for n, c in colours if c == (200, 200, 200))
+    stripe = sum(n for n, c in colours if c[0] == c[1] == c[2] and 244 <= c[0] <= 250)   # white at 0.85 on grey
+    assert grey > 200 and stripe > 100, (grey, stripe)
+
+
 # ---- on the real data: a projector and a large screen ----------------------------------------------
 LEGEND_ALL_IN_VIEW_JS = """() => { const lg = document.querySelector('#pr-series .legend');
     // plotly draws a scroll bar (a rect of non-zero height) when its legend is taller than the room it has
