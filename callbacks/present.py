@@ -87,7 +87,7 @@ def legend_children(payload: dict) -> list:
     Output(P.PR_COUNTER, "children"), Output(P.PR_PLACE, "children"), Output(P.PR_VALUE, "children"),
     Output(P.PR_UNIT, "children"), Output(P.PR_CHANGE, "children"), Output(P.PR_SENTENCE, "children"),
     Output(P.PR_META, "children"), Output(P.PR_MAP, "figure"), Output(P.PR_LEGEND, "children"),
-    Output(P.PR_SERIES, "figure"), Output(P.PR_EXIT, "href"),
+    Output(P.PR_SERIES_FIG, "data"), Output(P.PR_EXIT, "href"),
     Output("pr-map-export-meta", "data"), Output("pr-series-export-meta", "data"), Output(P.PR_EVENTS, "children"),
     Input(P.PR_PREV, "n_clicks"), Input(P.PR_NEXT, "n_clicks"), Input(P.PR_URL, "search"),
     State(P.PR_DECK, "data"),
@@ -128,6 +128,34 @@ def show_slide(_prev, _next, search, deck):
             title_text, P.tx("slide_of", lang, i=cur, n=n), hl["place"], hl["value"], hl["unit"], hl["change"],
             sentence, meta, c["map"], legend_children(payload), c["series"], exit_href, map_meta, series_meta,
             event_list(c["series"], lang, compact=True))
+
+
+# The trend's figure to its graph, fitted to the screen it is shown on: on a phone (the one-column layout of
+# assets/04_present.css, below 700 px) the projector's 20 px type and a legend at the side (the region's nine
+# lines) left the plot ~90 px wide and cut its axis title; there the type is 13-14 px and such a legend goes under
+# the plot in two columns. A projector's figure is passed as the server made it.
+clientside_callback(
+    """
+    function(fig) {
+        if (!fig) { return window.dash_clientside.no_update; }
+        if (window.innerWidth >= 700) { return fig; }
+        const lay = Object.assign({}, fig.layout);
+        ['xaxis', 'yaxis'].forEach(function (ax) {
+            const a = Object.assign({}, lay[ax], {tickfont: {size: 14}});
+            if (a.title && typeof a.title === 'object') { a.title = Object.assign({}, a.title, {font: {size: 14}}); }
+            lay[ax] = a;
+        });
+        lay.margin = Object.assign({}, lay.margin, {l: 56});
+        const lg = lay.legend || {};
+        lay.legend = lg.orientation === 'v' ?
+            Object.assign({}, lg, {orientation: 'h', x: -0.15, xanchor: 'left', y: -0.12, yanchor: 'top',
+                                   font: {size: 13}, entrywidth: 0.5, entrywidthmode: 'fraction'}) :
+            Object.assign({}, lg, {font: {size: 14}});
+        return Object.assign({}, fig, {layout: lay});
+    }
+    """,
+    Output(P.PR_SERIES, "figure"), Input(P.PR_SERIES_FIG, "data"),
+)
 
 
 def event_list(fig: dict, lang: str, compact: bool = False) -> list:

@@ -22,6 +22,7 @@ PR_META = "pr-meta"
 PR_MAP = "pr-map"
 PR_LEGEND = "pr-legend"
 PR_SERIES = "pr-series"
+PR_SERIES_FIG = "pr-series-fig"     # the trend's figure as the server makes it (for a projector); the page adapts it
 PR_EXIT = "pr-exit"
 PR_EVENTS = "pr-events"
 SENTENCE = "headline-sentence"        # main page: the sentence under the headline
@@ -156,6 +157,7 @@ def present_page(lang: str, deck: dict) -> html.Div:
                         html.Div(className="pr-series", children=dcc.Graph(
                             id=PR_SERIES, figure={"data": [], "layout": {}}, config=graph_cfg,
                             style={"height": "100%", "width": "100%"})),
+                        dcc.Store(id=PR_SERIES_FIG),
                     ]),
                 ]),
             ]),

@@ -187,6 +187,7 @@ def test_presenter_fits_a_projector_and_grows_on_a_large_screen(browser, real_se
     pg.wait_for_function("document.querySelector('#pr-map .choroplethlayer path')", timeout=30000)
     pg.wait_for_timeout(500)
     assert pg.evaluate(LEGEND_ALL_IN_VIEW_JS) == [9, True]
+    assert pg.evaluate("document.querySelector('#pr-series .js-plotly-plot')._fullLayout.legend.orientation") == "v"
     assert pg.evaluate("document.querySelector('.pr-map-wrap').getBoundingClientRect().height") == 262
     pg.set_viewport_size({"width": 1920, "height": 1080})
     pg.wait_for_function("document.querySelector('.pr-map-wrap').getBoundingClientRect().height > 350")
@@ -211,6 +212,13 @@ def test_presenter_link_opened_on_a_phone_is_one_column_that_scrolls(browser, re
     assert box["map"][0] >= 340 and box["map"][1] >= 250, box
     assert box["text"] >= 340 and box["textBottom"] <= box["mapTop"] + 1 and box["mapBottom"] <= box["seriesTop"] + 1
     assert box["scrolls"], box
+    # the trend's nine lines: their legend under the plot, which keeps most of the screen's width (at the side, in
+    # the projector's 20 px type, it left the plot ~90 px)
+    pg.wait_for_function("() => { const g = document.querySelector('#pr-series .js-plotly-plot');"
+                         " return g && g._fullLayout && g.data && g.data.length >= 8; }", timeout=30000)
+    lay = pg.evaluate("() => { const l = document.querySelector('#pr-series .js-plotly-plot')._fullLayout;"
+                      " return {orientation: l.legend.orientation, plot: l._size.w, font: l.legend.font.size}; }")
+    assert lay["orientation"] == "h" and lay["plot"] >= 250 and lay["font"] <= 14, lay
     ctx.close()
 
 
