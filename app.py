@@ -18,7 +18,8 @@ from core import figures, query, view
 from core.cache import cache_get, cache_set, init_cache, write_pending, writes_after_answer
 from core.controller import sync
 from core.i18n import t
-from core.download import filename, trend_csv, view_csv
+from core.compare import parse as compare_parse
+from core.download import compare_csv, compare_filename, filename, trend_csv, view_csv
 from layouts.main import shell
 from settings import SETTINGS, Settings
 from web import fast_json, methodology, page_scripts, splash
@@ -294,16 +295,22 @@ def create_app(settings: Settings = SETTINGS) -> dash.Dash:
         return Response(view.static_map_svg(ds, state, view.map_piece(ds, state)), mimetype="image/svg+xml",
                         headers={"Cache-Control": "public, max-age=86400" if versioned else "no-cache"})
 
-    @server.route("/download/<any('view', 'trend'):what>.csv")
+    @server.route("/download/<any('view', 'trend', 'compare'):what>.csv")
     def download_csv(what: str):
-        """The numbers behind a view's map and ranking (view.csv) or its trend (trend.csv)."""
+        """The numbers behind a view's map and ranking (view.csv), its trend (trend.csv), or the compare page's
+        places (compare.csv, with the compare page's parameters)."""
         try:
             ds = query.get_dataset(settings.data_dir)
         except query.DataError as exc:
             return Response(f"data not available: {exc}", status=503, mimetype="text/plain")
-        state = sync(ds, None, request.query_string.decode("utf-8", errors="replace")).state
-        body, name = (view_csv(ds, state), filename(state)) if what == "view" else \
-            (trend_csv(ds, state), filename(state, "tendencia"))
+        qs = request.query_string.decode("utf-8", errors="replace")
+        if what == "compare":
+            cstate = compare_parse(ds, qs)
+            body, name = compare_csv(ds, cstate), compare_filename(cstate)
+        else:
+            state = sync(ds, None, qs).state
+            body, name = (view_csv(ds, state), filename(state)) if what == "view" else \
+                (trend_csv(ds, state), filename(state, "tendencia"))
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "public, max-age=3600"})
 

@@ -58,7 +58,7 @@ def compare_layout(ds: query.Dataset, search: str | None):
     Output(L.CMP_URL, "search"), Output(L.CMP_GRAPH, "figure"), Output(L.CMP_NOTES, "children"),
     Output(L.CMP_TABLE, "children"), Output(L.CMP_SOURCES, "children"), Output(L.CMP_UNITS, "options"),
     Output(L.CMP_UNITS, "value"), Output(L.CMP_BASE, "options"), Output(L.CMP_BASE, "value"),
-    Output(L.CMP_BACK, "href"),
+    Output(L.CMP_BACK, "href"), Output(L.CMP_CSV, "href"),
     Input(L.CMP_URL, "search"), Input(L.CMP_UNITS, "value"), Input(L.CMP_OFFENSE, "value"),
     Input(L.CMP_MEASURE, "value"), Input(L.CMP_BASE, "value"),
 )
@@ -85,7 +85,7 @@ def update_compare(search, units, offense, measure, base):
     return (q if q != (search or "") else no_update, res["figure"], notes,
             L.compare_table(res["rows"], st.lang, st.base) if res["rows"] else "",
             L.sources_line(res["sources"], st.lang, ds.version), opts, list(st.units), _base_options(ds, st),
-            st.base if st.base is not None else "none", "/?" + to_query(back_state))
+            st.base if st.base is not None else "none", "/?" + to_query(back_state), "/download/compare.csv" + q)
 
 
 # ---- reconciliation ---------------------------------------------------------------------------------

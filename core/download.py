@@ -6,7 +6,7 @@ import io
 import math
 import re
 
-from core import query, view
+from core import compare, query, view
 from core.viewstate import ViewState
 
 COLUMNS = ["unit_id", "name", "country", "level", "value", "measure", "count", "rate", "rate_computed",
@@ -78,6 +78,37 @@ def trend_rows(ds: query.Dataset, state: ViewState) -> list[dict]:
                          "offense": state.offense, "sex": state.sex, "age_group": state.age,
                          "data_version": ds.version})
     return rows
+
+
+COMPARE_COLUMNS = ["unit_id", "name", "year", "value", "index", "base_year", "measure", "source", "source_citation",
+                   "offense", "sex", "age_group", "data_version"]
+
+
+def compare_rows(ds: query.Dataset, state: "compare.CompareState") -> list[dict]:
+    """The compare page's numbers (core.compare.compare_series): a row per place and year with a value, and its
+    index to the base year where one is chosen (empty for a place without a value that year)."""
+    rows = []
+    for s in compare.compare_series(ds, state):
+        index = s["index"] or [None] * len(s["years"])
+        for year, value, idx, sid in zip(s["years"], s["values"], index, s["source_ids"]):
+            rows.append({"unit_id": s["unit_id"], "name": s["label"], "year": year,
+                         "value": _num(value, 4 if state.measure == "rate" else None),
+                         "index": _num(idx, 4) if idx is not None else "",
+                         "base_year": state.base if state.base is not None else "", "measure": state.measure,
+                         "source": sid, "source_citation": _s((ds.sources.get(sid) or {}).get("citation")),
+                         "offense": state.offense, "sex": state.sex, "age_group": state.age,
+                         "data_version": ds.version})
+    return rows
+
+
+def compare_csv(ds: query.Dataset, state: "compare.CompareState") -> bytes:
+    return _write(COMPARE_COLUMNS, compare_rows(ds, state), ("name",))
+
+
+def compare_filename(state: "compare.CompareState") -> str:
+    name = "_".join(["observatorio_comparar", *state.units[:6], state.offense, state.measure] +
+                    ([f"base{state.base}"] if state.base is not None else []))
+    return re.sub(r"[^A-Za-z0-9_\-]", "-", name)[:150] + ".csv"
 
 
 def _write(columns: list[str], rows: list[dict], text_cols: tuple[str, ...]) -> bytes:

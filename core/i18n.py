@@ -184,6 +184,9 @@ TEXT.update({
     "compare_base_none": {"es": "Sin índice (valores)", "en": "No index (values)"},
     "compare_index_axis": {"es": "Índice, {year} = 100", "en": "Index, {year} = 100"},
     "compare_empty": {"es": "Elija uno o más lugares para comparar.", "en": "Choose one or more places to compare."},
+    "compare_csv": {"es": "Descargar CSV", "en": "Download CSV"},
+    "compare_csv_title": {"es": "Las cifras de estos lugares, año por año, con su fuente",
+                          "en": "These places' figures, year by year, with their source"},
     # dcc.Dropdown's own words (its `labels`; English by default): the compare page's searchable list of places
     "dd_select_all": {"es": "Seleccionar todo", "en": "Select all"},
     "dd_deselect_all": {"es": "Quitar todo", "en": "Deselect all"},

@@ -9,6 +9,7 @@ from core.i18n import dropdown_labels, t
 
 CMP_URL, CMP_UNITS, CMP_OFFENSE, CMP_MEASURE, CMP_BASE = "cmp-url", "cmp-units", "cmp-offense", "cmp-measure", "cmp-base"
 CMP_GRAPH, CMP_NOTES, CMP_TABLE, CMP_SOURCES, CMP_BACK = "cmp-graph", "cmp-notes", "cmp-table", "cmp-sources", "cmp-back"
+CMP_CSV = "cmp-csv"
 NAV_COMPARE, NAV_RECONCILE = "nav-compare", "nav-reconcile"
 EMBED_OPEN, EMBED_MODAL, EMBED_CHART, EMBED_CODE, EMBED_PREVIEW = ("embed-open", "embed-modal", "embed-chart",
                                                                    "embed-code", "embed-preview")
@@ -111,6 +112,8 @@ def compare_page(lang: str, *, units: list[str], unit_options: list[dict], offen
                     config={"displayModeBar": False, "responsive": True})),
                 html.Div(id=CMP_TABLE),
                 html.P(id=CMP_SOURCES, className="obs-small-note mt-2"),
+                html.A(t("compare_csv", lang), id=CMP_CSV, href="/download/compare.csv", download="",
+                       className="btn btn-sm btn-outline-dark", title=t("compare_csv_title", lang)),
             ]),
         ]),
     ])

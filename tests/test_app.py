@@ -129,6 +129,16 @@ def test_trend_download_route(client):
     assert r.status_code == 200 and "<script>" not in r.data.decode("utf-8-sig")
 
 
+def test_compare_download_route(client):
+    r = client.get("/download/compare.csv?compare=SLV,GTM&base=2019&offense=homicide")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert 'filename="observatorio_comparar_SLV_GTM_homicide_rate_base2019.csv"' in r.headers["Content-Disposition"]
+    assert "\r\nSLV,El Salvador (país),2019,38.0000,100.0000,2019,rate,unodc," in r.data.decode("utf-8-sig")
+    r = client.get("/download/compare.csv?compare=" + quote("<b>x</b>,../../etc") + "&base=-1")
+    assert r.status_code == 200 and "<b>" not in r.data.decode("utf-8-sig")
+    assert client.get("/download/other.csv").mimetype != "text/csv"   # not a download (Dash's page for any path)
+
+
 def test_download_hostile_values_fall_back(client):
     r = client.get("/download/view.csv?year=" + quote("<script>") + "&level=99&country=x&country=y")
     assert r.status_code == 200
@@ -138,7 +148,8 @@ def test_download_hostile_values_fall_back(client):
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=200))
 def test_fuzz_routes_never_500(client, raw):
-    for path in ("/download/view.csv?", "/download/trend.csv?", "/geo/level-0.json?country="):
+    for path in ("/download/view.csv?", "/download/trend.csv?", "/download/compare.csv?",
+                 "/geo/level-0.json?country="):
         r = client.get(path + quote(raw, safe="=&"))
         assert r.status_code in (200, 404)
 

@@ -85,3 +85,26 @@ def test_trend_csv_of_a_view_without_a_trend_is_its_header(ds):
     assert download.trend_rows(ds, state) == []
     assert download.trend_csv(ds, state).decode("utf-8-sig").strip() == ",".join(download.TREND_COLUMNS)
     assert download.filename(state, "tendencia").startswith("observatorio_tendencia_SLV_")
+
+
+def test_compare_csv_has_each_place_year_and_index_by_hand(ds):
+    from core import compare
+    from tests.fixtures import UNODC_RATE
+
+    st = compare.parse(ds, "?compare=SLV,GTM,nope&base=2019&offense=homicide&measure=rate&lang=en")
+    text = download.compare_csv(ds, st).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert list(rows[0].keys()) == download.COMPARE_COLUMNS
+    assert [r["unit_id"] for r in rows] == ["SLV"] * 5 + ["GTM"] * 5      # the unknown id left out, as on the page
+    for r in rows:
+        rate = UNODC_RATE[r["unit_id"]][int(r["year"])]
+        assert float(r["value"]) == rate and r["source"] == "unodc" and r["base_year"] == "2019"
+        assert float(r["index"]) == pytest.approx(rate / UNODC_RATE[r["unit_id"]][2019] * 100, abs=1e-4)
+    assert download.compare_filename(st) == "observatorio_comparar_SLV_GTM_homicide_rate_base2019.csv"
+    # without a base: no index; with no place: the header alone
+    plain = download.compare_csv(ds, compare.parse(ds, "?compare=HND")).decode("utf-8-sig")
+    plain_rows = list(csv.DictReader(io.StringIO(plain)))
+    assert {r["index"] for r in plain_rows} == {""} and {r["year"] for r in plain_rows} == {"2019", "2020", "2021", "2022"}
+    empty = download.compare_csv(ds, compare.parse(ds, "")).decode("utf-8-sig")
+    assert empty.strip() == ",".join(download.COMPARE_COLUMNS)

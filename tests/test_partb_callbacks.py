@@ -52,8 +52,9 @@ def test_routes(cb):
 def test_compare_from_url_and_controls(cb):
     _trigger("cmp-url.search")
     out = cb.update_compare("?compare=SLV,bogus&base=2019", None, None, None, None)
-    url, fig, notes, table, sources, opts, value, base_opts, base, back = out
+    url, fig, notes, table, sources, opts, value, base_opts, base, back, csv_href = out
     assert url == "?compare=SLV&base=2019&offense=homicide&measure=rate&lang=es"
+    assert csv_href == "/download/compare.csv" + url      # the CSV of the places on screen
     assert value == ["SLV"] and base == 2019
     assert fig["data"][0]["y"][-1] == pytest.approx(UNODC_RATE["SLV"][2023] / UNODC_RATE["SLV"][2019] * 100, abs=1e-3)
     assert "bogus" in notes[0].children

@@ -1,6 +1,8 @@
 """Issue 5 part B end to end (gunicorn + headless Chromium, synthetic fixture): compare, reconciliation, embed."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from urllib.parse import parse_qs, urlparse
@@ -34,6 +36,14 @@ def test_compare_page(page, server_url):
     page.wait_for_function("() => document.querySelector('#cmp-units').innerText.includes('3 seleccionados')",
                            timeout=T)
     assert "selected" not in page.inner_text("#cmp-units")
+    # the numbers of the places on screen, as a CSV
+    page.wait_for_function("() => decodeURIComponent(document.querySelector('#cmp-csv').getAttribute('href'))"
+                           ".includes('compare=SLV,GTM,HND')", timeout=T)
+    with page.expect_download() as dl:
+        page.click("#cmp-csv")
+    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8-sig").read())))
+    assert list(dict.fromkeys(r["unit_id"] for r in rows)) == ["SLV", "GTM", "HND"]
+    assert {r["base_year"] for r in rows} == {"2019"}
     assert "UNODC" in page.inner_text("#cmp-sources")
     assert not [e for e in page.errors if "favicon" not in e]
 

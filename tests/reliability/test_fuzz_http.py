@@ -106,6 +106,12 @@ def test_download_trend_csv(client, qs) -> None:
     _download(client, "/download/trend.csv", "series_id,series,year,value", qs)
 
 
+@fuzz(200)
+@given(query_strings)
+def test_download_compare_csv(client, qs) -> None:
+    _download(client, "/download/compare.csv", "unit_id,name,year,value,index", qs)
+
+
 @fuzz(300)
 @given(query_strings)
 def test_static_map_image(client, qs) -> None:
