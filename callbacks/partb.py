@@ -178,7 +178,8 @@ def update_nav(store):
     if not isinstance(store, dict) or not isinstance(store.get("state"), dict):
         return no_update, no_update
     st = ViewState.from_dict(store["state"])
-    cmp_href = compare.main_view_compare_href(st.unit, st.country, st.offense, st.measure, st.lang)
+    cmp_href = compare.main_view_compare_href(st.unit, st.country, st.offense, st.measure, st.lang,
+                                              query.get_dataset().countries)
     rec = [("country", st.country)] if st.country != REGION else []
     return cmp_href, "/conciliar?" + urlencode(rec + [("lang", st.lang)])
 

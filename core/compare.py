@@ -269,9 +269,12 @@ def base_years(ds: query.Dataset, state: CompareState) -> list[int]:
     return sorted(ys)
 
 
-def main_view_compare_href(unit: str | None, country: str, offense: str, measure: str, lang: str) -> str:
-    """Link from the main view: the selected place (or country) to start the comparison with."""
-    first = unit or (country if country != "region" else "")
+def main_view_compare_href(unit: str | None, country: str, offense: str, measure: str, lang: str,
+                           countries: tuple[str, ...] | list[str] = ()) -> str:
+    """Link from the main view: the selected place (or country) to start the comparison with; from the region's
+    view, the observatory's countries among `countries` (the data's), whose lines the region's trend draws."""
+    first = unit or (country if country != "region" else
+                     ",".join(c for c in query.MISSION_COUNTRIES if c in set(countries)))
     return "/comparar?" + urlencode([("compare", first), ("offense", offense), ("measure", measure),
                                      ("lang", lang)], safe=",")
 

@@ -72,6 +72,9 @@ def test_nav_and_embed_code(cb):
     assert cmp_href == "/comparar?compare=CR-SJ&offense=homicide&measure=rate&lang=es"
     assert rec_href == "/conciliar?country=CRI&lang=es"
     assert cb.update_nav(None) == (no_update, no_update)
+    # from the region's view: the observatory's countries the data has (the fixture: four of the six)
+    region = {"state": dict(store["state"], country="region", level=0, unit=None)}
+    assert cb.update_nav(region)[0] == "/comparar?compare=CRI,SLV,GTM,HND&offense=homicide&measure=rate&lang=es"
     code, src = cb.update_embed_code(store, "map")
     assert "embed=1&chart=map" in src and "unit=CR-SJ" in src and code.startswith("<iframe")
     # the dialog is rendered when first opened (callbacks/partb.render_embed), open, with the view's code

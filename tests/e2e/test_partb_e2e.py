@@ -48,6 +48,19 @@ def test_compare_page(page, server_url):
     assert not [e for e in page.errors if "favicon" not in e]
 
 
+def test_compare_from_the_region_view_starts_with_the_countries(page, server_url):
+    """From the default (region) view, "Comparar lugares" opens the comparison of the observatory's countries (the
+    region's trend draws them), not an empty page."""
+    page.goto(server_url + "/")
+    page.wait_for_function("() => (document.querySelector('#nav-compare') || {}).href &&"
+                           " document.querySelector('#nav-compare').href.includes('compare=CRI')", timeout=T)
+    page.click("#nav-compare")
+    page.wait_for_function("() => { const g = document.querySelector('#cmp-graph .js-plotly-plot');"
+                           " return g && g.data && g.data.length === 4; }", timeout=T)
+    names = page.evaluate("() => document.querySelector('#cmp-graph .js-plotly-plot').data.map(d => d.name)")
+    assert [n.split(" (")[0] for n in names] == ["Costa Rica", "El Salvador", "Guatemala", "Honduras"]
+
+
 def test_reconciliation_page(page, server_url):
     page.goto(server_url + "/conciliar?country=CRI")
     page.wait_for_selector(".obs-rec-other", timeout=T)
