@@ -98,6 +98,8 @@ TEXT: dict[str, dict[str, str]] = {
                       "en": "The parameter “{param}” appears more than once; showing {default}."},
     "note_fallback": {"es": "Sin datos de {what} para esta selección; se muestra {default}.",
                       "en": "No data for {what} in this selection; showing {default}."},
+    "note_no_units": {"es": "{what}: este país no tiene división territorial a ese nivel; se muestra {default}.",
+                      "en": "{what}: this country has no division at that level; showing {default}."},
     "note_unit_country": {"es": "El lugar elegido pertenece a {country}; se muestra ese país.",
                           "en": "The chosen place belongs to {country}; showing that country."},
     "footer_source": {"es": "Fuente", "en": "Source"},

@@ -511,6 +511,8 @@ def note_text(ds: query.Dataset, note: dict, lang: str) -> str:
         return t("note_fallback", lang, what=what, default=default)
     if n.kind == "unit_country":
         return t("note_unit_country", lang, country=ds.name(n.default, lang))
+    if n.kind == "no_units":
+        return t("note_no_units", lang, what=_value_label(ds, n.param, n.value, lang) or n.value, default=default)
     return ""
 
 

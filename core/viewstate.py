@@ -58,7 +58,7 @@ class ViewState:
 
 @dataclass(frozen=True)
 class Note:
-    """Why a value was replaced. `kind`: invalid | repeated | fallback | unit_country."""
+    """Why a value was replaced. `kind`: invalid | repeated | fallback | unit_country | no_units."""
     kind: str
     param: str
     value: str = ""
@@ -274,8 +274,10 @@ RECONCILED_MAX = 4096
 
 def reconcile(state: ViewState, cat: Catalog) -> tuple[ViewState, list[Note], bool]:
     """Adjust the choices, in the order country -> offense -> measure -> sex -> age -> year, so that the selection
-    has data. Returns (state, notes, level_has_data). The level is never changed: a country without data at a
-    level is told so plainly by the map. Memoised on the (immutable) catalog: it runs on every filter change."""
+    has data. Returns (state, notes, level_has_data). A level where the country has data, or units without data, is
+    kept: a country without data at a level is told so plainly by the map. A level where the country has no units
+    at all (Belize has no municipalities: a map with nothing to draw, its control disabled) becomes the deepest one
+    above it that it has, with a note. Memoised on the (immutable) catalog: it runs on every filter change."""
     hit = cat.reconciled.get(state)
     if hit is None:
         hit = _reconcile(state, cat)
@@ -288,6 +290,11 @@ def reconcile(state: ViewState, cat: Catalog) -> tuple[ViewState, list[Note], bo
 
 def _reconcile(state: ViewState, cat: Catalog) -> tuple[ViewState, tuple[Note, ...], bool]:
     notes: list[Note] = []
+    if state.country != REGION and (state.country, state.level) not in cat.levels_with_units:
+        above = [lv for lv in LEVELS if lv < state.level and (state.country, lv) in cat.levels_with_units]
+        if above:
+            notes.append(Note("no_units", "level", str(state.level), str(max(above))))
+            state = replace(state, level=max(above))
     cols, level_has_data = _row_arrays(cat, state.country, state.level)
     if len(cols["year"]) == 0:
         return state, (), False

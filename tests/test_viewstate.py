@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import query
-from core.viewstate import (PARAMS, ViewState, apply_change, apply_click, crumbs, options, parse, resolve,
+from core.viewstate import (PARAMS, Note, ViewState, apply_change, apply_click, crumbs, options, parse, resolve,
                             to_query)
 
 
@@ -76,6 +76,22 @@ def test_options_disable_what_has_no_data(cat):
     assert opts["year"][2023] is True
     sv = resolve("country=SLV", cat)[0]
     assert options(sv, cat)["level"][2] == (False, False)   # El Salvador has no municipalities in the fixture
+
+
+def test_a_level_the_country_has_no_units_at_becomes_the_deepest_it_has(cat, ds):
+    """El Salvador has departments but no municipalities in the fixture (its level-2 control is disabled): a link
+    asking for them shows the departments, and says why; a level with units but no data is kept (the map says so)."""
+    from core.view import note_text
+
+    state, notes, _ = resolve("country=SLV&level=2&lang=en", cat)
+    assert state.level == 1 and state.country == "SLV"
+    assert notes[0] == Note("no_units", "level", "2", "1")
+    assert note_text(ds, notes[0].__dict__, "en") == ("Municipalities / cantons: this country has no division at "
+                                                       "that level; showing Departments / provinces.")
+    assert resolve("country=HND&level=2", cat)[0].level == 1
+    kept, notes_kept, has = resolve("country=SLV&level=1", cat)
+    assert kept.level == 1 and not any(n.kind == "no_units" for n in notes_kept)
+    assert resolve("country=region&level=2", cat)[0].level == 2   # the region has municipalities (Costa Rica's)
 
 
 def test_click_drills_down_then_selects(cat):

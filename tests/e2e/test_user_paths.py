@@ -138,6 +138,19 @@ def test_copied_link_reopens_same_view(browser, page, server_url):
     other.context.close()
 
 
+def test_a_link_to_a_level_the_country_lacks_shows_the_one_it_has(page, server_url):
+    """El Salvador has no municipalities in the fixture: such a link showed a map of nothing and asked for a
+    GeoJSON that does not exist (404); it shows the departments and says why."""
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.goto(server_url + "/?country=SLV&level=2&lang=en")
+    wait_text(page, "#notes", "no division at that level")
+    page.wait_for_function("() => { const i = document.querySelector('#ctl-level input:checked');"
+                           " return i && i.value === '1'; }", timeout=T)
+    page.wait_for_timeout(500)
+    assert failed == []
+
+
 def test_hostile_link_shows_note_not_error(page, server_url):
     page.goto(server_url + "/?year=%3Cscript%3Ealert(1)%3C/script%3E&level=999")
     wait_text(page, "#notes", "no es válido")
