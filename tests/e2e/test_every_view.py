@@ -33,3 +33,23 @@ def test_every_country_and_level_opens_without_a_failed_request(browser, real_se
     ctx.close()
     failed = [p for p in problems if not p.startswith("--")]
     assert opened == 27 and failed == [], "\n".join(problems)
+
+
+def test_the_region_trend_keeps_a_plot_tall_enough_above_its_legend(browser, real_server):
+    """The region's trend (nine lines, the legend in rows under the plot) gets a taller box, so its plot keeps
+    ~200 px at a desktop's and at a phone's width; a place's trend (three lines) keeps its 300 px box."""
+    for width, height in ((1366, 768), (390, 844)):
+        ctx = browser.new_context(viewport={"width": width, "height": height})
+        page = ctx.new_page()
+        page.goto(f"{real_server}/?country=region&level=0&lang=es")
+        page.wait_for_function("() => { const g = document.querySelector('#series .js-plotly-plot');"
+                               " return g && g._fullLayout && g.data.length >= 9 &&"
+                               " g._fullLayout._size.h >= 200; }", timeout=30000)   # 160 px in a 300 px box
+        size = page.evaluate("() => document.querySelector('#series .js-plotly-plot')._fullLayout._size")
+        assert size["w"] >= 280, (width, size)
+        assert page.evaluate("document.querySelector('.obs-series').getBoundingClientRect().height") == 380
+        page.goto(f"{real_server}/?country=CRI&level=1&unit=CR-SJ&lang=es")
+        page.wait_for_function("() => { const g = document.querySelector('#series .js-plotly-plot');"
+                               " return g && g.data && g.data.length === 3; }", timeout=30000)
+        assert page.evaluate("document.querySelector('.obs-series').getBoundingClientRect().height") == 300
+        ctx.close()
