@@ -92,15 +92,18 @@
   // SVG it makes gets the page's own pattern (the <pattern id="obs-nodata"> app.py puts in every page) and its
   // grey areas and the legend's grey swatch are filled with it. A PNG is then drawn from that SVG on a canvas
   // (what plotly.js does for its own PNG).
-  const NODATA_ID = 'obs-nodata', NODATA_GREY = 'rgb(200, 200, 200)';
+  // The grey is the pattern's own ground (its first rect), written as plotly writes colours in its SVG.
+  const NODATA_ID = 'obs-nodata';
   function hatched(svgUrl, fmt, W, H) {
     const comma = svgUrl.indexOf(',');
     const head = svgUrl.slice(0, comma);
     let svg = head.indexOf(';base64') >= 0 ? atob(svgUrl.slice(comma + 1)) : decodeURIComponent(svgUrl.slice(comma + 1));
-    const pattern = document.getElementById(NODATA_ID).outerHTML;
-    svg = svg.replace(/<svg[^>]*>/, function (m) { return m + '<defs>' + pattern + '</defs>'; })
-      .split('fill="' + NODATA_GREY + '"').join('fill="url(#' + NODATA_ID + ')"')
-      .split('fill: ' + NODATA_GREY).join('fill: url(#' + NODATA_ID + ')');
+    const pattern = document.getElementById(NODATA_ID);
+    const hex = (pattern.querySelector('rect').getAttribute('fill') || '').replace('#', '');
+    const grey = 'rgb(' + [0, 2, 4].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); }).join(', ') + ')';
+    svg = svg.replace(/<svg[^>]*>/, function (m) { return m + '<defs>' + pattern.outerHTML + '</defs>'; })
+      .split('fill="' + grey + '"').join('fill="url(#' + NODATA_ID + ')"')
+      .split('fill: ' + grey).join('fill: url(#' + NODATA_ID + ')');
     const url = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
     if (fmt === 'svg') { return Promise.resolve(url); }
     return new Promise(function (resolve, reject) {

@@ -26,6 +26,19 @@ def _s(x: object) -> str:
     return x if isinstance(x, str) else ""
 
 
+def _citation(ds: query.Dataset, source_ids: object) -> str:
+    """The citations of one source id, or of several space separated (the region's line combines sources)."""
+    if not isinstance(source_ids, str):
+        return ""
+    cites = [_s((ds.sources.get(x) or {}).get("citation")) for x in source_ids.split()]
+    return "; ".join(c for c in cites if c)
+
+
+def _safe_name(parts: list[str]) -> str:
+    """A file name from its parts: letters, digits, _ and - only, at most 150 characters, .csv."""
+    return re.sub(r"[^A-Za-z0-9_\-]", "-", "_".join(p for p in parts if p))[:150] + ".csv"
+
+
 def view_rows(ds: query.Dataset, state: ViewState) -> list[dict]:
     focus = query.focus_of(ds, state.level, state.country, state.unit)
     table = query.map_table(ds, state.level, focus, state.offense, state.year or 0, state.sex, state.age,
@@ -44,7 +57,7 @@ def view_rows(ds: query.Dataset, state: ViewState) -> list[dict]:
             "population": _num(r.population),
             "population_source": _s(r.population_source),
             "source": _s(src),
-            "source_citation": _s((ds.sources.get(src) or {}).get("citation")) if isinstance(src, str) else "",
+            "source_citation": _citation(ds, src),
             "count_source": _s(r.count_source),
             "rate_source": _s(r.rate_source),
             "offense": state.offense, "year": state.year if state.year is not None else "",
@@ -68,13 +81,12 @@ def trend_rows(ds: query.Dataset, state: ViewState) -> list[dict]:
     lines, _notes, _srcs = view.series_lines(ds, state)
     rows = []
     for ln in lines:
-        for year, value, sid in zip(ln["years"], ln["exact"], ln["source_ids"]):
+        for year, value, sid in zip(ln["years"], ln["values"], ln["source_ids"]):
             if value is None:
                 continue
-            cites = [_s((ds.sources.get(x) or {}).get("citation")) for x in sid.split()]
             rows.append({"series_id": ln["id"], "series": ln["name"], "year": year,
                          "value": _num(value, 4 if state.measure == "rate" else None), "measure": state.measure,
-                         "source": sid, "source_citation": "; ".join(c for c in cites if c),
+                         "source": sid, "source_citation": _citation(ds, sid),
                          "offense": state.offense, "sex": state.sex, "age_group": state.age,
                          "data_version": ds.version})
     return rows
@@ -95,7 +107,7 @@ def compare_rows(ds: query.Dataset, state: "compare.CompareState") -> list[dict]
                          "value": _num(value, 4 if state.measure == "rate" else None),
                          "index": _num(idx, 4) if idx is not None else "",
                          "base_year": state.base if state.base is not None else "", "measure": state.measure,
-                         "source": sid, "source_citation": _s((ds.sources.get(sid) or {}).get("citation")),
+                         "source": sid, "source_citation": _citation(ds, sid),
                          "offense": state.offense, "sex": state.sex, "age_group": state.age,
                          "data_version": ds.version})
     return rows
@@ -106,9 +118,8 @@ def compare_csv(ds: query.Dataset, state: "compare.CompareState") -> bytes:
 
 
 def compare_filename(state: "compare.CompareState") -> str:
-    name = "_".join(["observatorio_comparar", *state.units[:6], state.offense, state.measure] +
-                    ([f"base{state.base}"] if state.base is not None else []))
-    return re.sub(r"[^A-Za-z0-9_\-]", "-", name)[:150] + ".csv"
+    return _safe_name(["observatorio_comparar", *state.units[:6], state.offense, state.measure] +
+                      ([f"base{state.base}"] if state.base is not None else []))
 
 
 def _write(columns: list[str], rows: list[dict], text_cols: tuple[str, ...]) -> bytes:
@@ -133,5 +144,4 @@ def filename(state: ViewState, kind: str = "") -> str:
              state.measure, state.sex, state.age]
     if state.unit:
         parts.append(state.unit)
-    name = "_".join(p for p in parts if p)
-    return re.sub(r"[^A-Za-z0-9_\-]", "-", name)[:150] + ".csv"
+    return _safe_name(parts)

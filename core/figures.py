@@ -454,7 +454,8 @@ def series_figure(lines: list[dict], *, measure: str, lang: str, separators: str
         fmt = ",.1f" if measure == "rate" else ",.0f"
         data.append({
             "type": "scatter", "mode": "lines+markers", "name": ln["name"],
-            "x": ln["years"], "y": ln["values"], "customdata": ln["sources"],
+            "x": ln["years"], "y": [None if v is None else round(v, 2) for v in ln["values"]],   # 2 decimals drawn
+            "customdata": ln["sources"],
             "line": {"color": SERIES_COLORS[i % 3], "width": 3, "dash": SERIES_DASH[i % 3]},
             "marker": {"size": 8, "color": SERIES_COLORS[i % 3]},
             "connectgaps": False,

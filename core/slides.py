@@ -12,8 +12,9 @@ from core.viewstate import ViewState
 
 # ---- figures for the projector ----------------------------------------------------------------------
 def big_series(fig: dict) -> dict:
-    """The trend with type for the back of a room (>= 20 px)."""
-    fig = copy.deepcopy(fig)
+    """The trend with type for the back of a room (>= 20 px); the region's many lines with their legend at the side
+    (figures.with_side_legend: the projector's panel is wide and short)."""
+    fig = copy.deepcopy(figures.with_side_legend(fig))
     lay = fig.setdefault("layout", {})
     for ax in ("xaxis", "yaxis"):
         a = lay.setdefault(ax, {})
@@ -31,8 +32,6 @@ def big_series(fig: dict) -> dict:
     leg = lay.get("legend") or {}
     leg["font"] = {"size": 20}
     leg["tracegroupgap"] = 0
-    if len(fig.get("data", [])) > 3:
-        leg.update({"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"})
     lay["legend"] = leg
     lay["margin"] = {"l": 70, "r": 10, "t": 10, "b": 50}
     for a in lay.get("annotations") or []:

@@ -206,7 +206,8 @@ def map_view(ds: query.Dataset, state: ViewState) -> dict:
 
 
 def series_lines(ds: query.Dataset, state: ViewState) -> tuple[list[dict], list[str], set[str]]:
-    """The trend's lines ({id, name, years, values, sources}: a unit's id, or "region"; missing years as None),
+    """The trend's lines ({id, name, years, values, sources, source_ids}: a unit's id, or "region"; missing years
+    as None),
     its notes and the source ids behind it: what the chart draws, and what /download/trend.csv writes."""
     lang, m = state.lang, state.measure
     place = place_of(state)
@@ -229,10 +230,9 @@ def series_lines(ds: query.Dataset, state: ViewState) -> tuple[list[dict], list[
         by_year = {int(y): (float(v), src, s if isinstance(s, str) else " ".join(s))
                    for y, v, src, s in zip(yrs, vals, sources, ids_)}
         years = list(range(min(by_year), max(by_year) + 1))   # missing years as gaps, never joined
-        # "values" as drawn (2 decimals); "exact" and "source_ids" for the CSV (the figure reads neither)
+        # exact values (figures.series_figure rounds what it draws); "source_ids" for the CSV
         lines.append({"id": line_id, "name": name, "years": years,
-                      "values": [round(by_year[y][0], 2) if y in by_year else None for y in years],
-                      "exact": [by_year[y][0] if y in by_year else None for y in years],
+                      "values": [by_year[y][0] if y in by_year else None for y in years],
                       "sources": [by_year[y][1] if y in by_year else "" for y in years],
                       "source_ids": [by_year[y][2] if y in by_year else "" for y in years]})
 
