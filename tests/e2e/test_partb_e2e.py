@@ -27,6 +27,10 @@ def test_compare_page(page, server_url):
     # add a place by typing in the searchable dropdown
     page.click("#cmp-units")
     page.keyboard.type("Hondur")
+    # as a user does: Enter once the list shows the match (pressed before the search had filtered it, Enter took
+    # the highlighted option, El Salvador, and removed it: a flaky run)
+    page.wait_for_function("() => { const o = document.querySelector('.dash-dropdown-content [role=option]');"
+                           " return o && o.textContent.includes('Honduras'); }", timeout=T)
     page.keyboard.press("Enter")
     page.wait_for_function("() => decodeURIComponent(location.search).includes('compare=SLV,GTM,HND')", timeout=T)
     q = parse_qs(urlparse(page.url).query)
